@@ -10,17 +10,18 @@ import click
 
 from botwarden import __version__
 
-# Each top-level command and the module attribute that implements it. Importing
-# a module only when its command runs keeps `botwarden --help` fast.
-COMMANDS: dict[str, str] = {
-    "init": "botwarden.cli.init:init",
-    "env": "botwarden.cli.env:env",
-    "secret": "botwarden.cli.secret:secret",
-    "key": "botwarden.cli.key:key",
-    "unseal": "botwarden.cli.server:unseal",
-    "server": "botwarden.cli.server:server",
-    "ca": "botwarden.cli.server:ca",
-    "db": "botwarden.cli.db:db",
+# Each top-level command, the module attribute that implements it, and its
+# one-line summary. Importing a module only when its command runs keeps
+# `botwarden --help` fast.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("botwarden.cli.init:init", "Create a deployment: home, database, root key, CA."),
+    "env": ("botwarden.cli.env:env", "List and add environments, each with its own keys."),
+    "secret": ("botwarden.cli.secret:secret", "Store, read, list, rotate and delete secrets."),
+    "key": ("botwarden.cli.key:key", "Rotate the root key or an environment key; back up."),
+    "server": ("botwarden.cli.server:server", "Serve the HTTPS API."),
+    "unseal": ("botwarden.cli.server:unseal", "Unseal a running server with the passphrase."),
+    "ca": ("botwarden.cli.server:ca", "The deployment's CA certificate for clients."),
+    "db": ("botwarden.cli.db:db", "Show the schema revision and apply migrations."),
 }
 
 
@@ -30,14 +31,19 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, summary) for name, (_target, summary) in sorted(COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
             return None
-        module_name, attribute = target.split(":")
+        module_name, attribute = entry[0].split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         if not isinstance(command, click.Command):
-            raise TypeError(f"{target} is not a click command")
+            raise TypeError(f"{entry[0]} is not a click command")
         return command
 
 

@@ -92,3 +92,40 @@ def prompt_hidden(label: str, *, confirm: bool = False) -> str:
 
     value: str = click.prompt(label, hide_input=True, confirmation_prompt=confirm, err=True)
     return value
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Print rows as aligned columns under a header line."""
+
+    cells = [[str(header) for header in headers]] + [[_cell(item) for item in row] for row in rows]
+    widths = [max(len(row[index]) for row in cells) for index in range(len(headers))]
+    for row in cells:
+        click.echo(
+            "  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%SZ")
+    return str(value)
+
+
+def progress_line(label: str) -> Callable[[int, int], None]:
+    """A progress callback that redraws one line on stderr when it is a terminal."""
+
+    stream = sys.stderr
+    interactive = stream.isatty()
+
+    def show(done: int, total: int) -> None:
+        if not interactive:
+            return
+        percent = 100 * done // max(total, 1)
+        stream.write(f"\r{label}: {done}/{total} ({percent}%)")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show

@@ -108,9 +108,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(home=home, database_url=_default_database_url(home))
 
     settings = _apply_file(settings, _read_config_file(settings.config_file))
-    settings = _apply_environment(settings, environ)
-
-    return settings
+    return _apply_environment(settings, environ)
 
 
 def _default_database_url(home: Path) -> str:

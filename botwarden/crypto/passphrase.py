@@ -80,11 +80,11 @@ def open_root_key(document: bytes, passphrase: Sensitive[str]) -> RootKey:
 
     header, sealed = _parse(document)
     parameters = Argon2Parameters(
-        time_cost=header["time_cost"],
-        memory_cost_kib=header["memory_cost_kib"],
-        parallelism=header["parallelism"],
+        time_cost=int(str(header["time_cost"])),
+        memory_cost_kib=int(str(header["memory_cost_kib"])),
+        parallelism=int(str(header["parallelism"])),
     )
-    salt = base64.b64decode(header["salt"])
+    salt = base64.b64decode(str(header["salt"]))
 
     wrapping_key = stretch(passphrase, salt, parameters)
     try:

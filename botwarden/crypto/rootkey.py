@@ -1,4 +1,4 @@
-"""The root key: the one secret that protects every environment key, never stored in the database."""
+"""The root key: the one secret that protects every environment key; never in the database."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import MutableMapping
+from typing import NoReturn
 
 from botwarden.crypto.aead import KEY_BYTES, generate_key
 from botwarden.errors import KeyFileError
@@ -70,7 +71,7 @@ class RootKey:
     def __hash__(self) -> int:
         return hash(self.fingerprint)
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a root key cannot be pickled")
 
 

@@ -19,6 +19,8 @@ class Sensitive(Generic[T]):
 
     __slots__ = ("_value",)
 
+    _value: T
+
     def __init__(self, value: T) -> None:
         self._value = value
 

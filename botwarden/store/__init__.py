@@ -3,7 +3,7 @@
 from botwarden.store.base import Base, UTCDateTime, utcnow
 from botwarden.store.engine import create_engine
 from botwarden.store.migrate import HEAD_REVISION, check_schema, current_revision, upgrade
-from botwarden.store.models import EnvironmentRow
+from botwarden.store.models import EnvironmentRow, environments_table, inserted_id
 from botwarden.store.session import transaction
 
 __all__ = [
@@ -14,6 +14,8 @@ __all__ = [
     "check_schema",
     "create_engine",
     "current_revision",
+    "environments_table",
+    "inserted_id",
     "transaction",
     "upgrade",
     "utcnow",

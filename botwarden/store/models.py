@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import String
+from sqlalchemy import CursorResult, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from botwarden.store.base import Base, UTCDateTime
@@ -20,3 +21,15 @@ class EnvironmentRow(Base):
     tier: Mapped[str] = mapped_column(String(8))
     description: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+environments_table = cast(Table, EnvironmentRow.__table__)
+
+
+def inserted_id(result: CursorResult[object]) -> int:
+    """The primary key of the row an INSERT just added."""
+
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the INSERT returned no primary key")
+    return int(key[0])

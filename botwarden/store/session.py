@@ -21,9 +21,8 @@ def transaction(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
     """
 
     try:
-        with engine.connect() as connection:
-            if write:
-                connection = connection.execution_options(**{WRITE_OPTION: True})
+        with engine.connect() as opened:
+            connection = opened.execution_options(**{WRITE_OPTION: True}) if write else opened
             with connection.begin():
                 yield connection
     except OperationalError as error:

@@ -12,7 +12,7 @@ from botwarden.vault.deployment import (
 from botwarden.vault.durations import format_duration, parse_duration
 from botwarden.vault.environments import add_environment, list_environments
 from botwarden.vault.keyring import Keyring
-from botwarden.vault.names import SecretName, parse_secret_name, validate_path
+from botwarden.vault.names import SecretName, parse_secret_name
 from botwarden.vault.rewrap import EnvironmentRotation, rotate_environment_key
 from botwarden.vault.service import Vault
 from botwarden.vault.types import EnvironmentInfo, SecretMetadata, SecretValue, VersionInfo

@@ -58,8 +58,15 @@ def open_vault(
 ) -> Vault:
     """The vault of an initialised deployment, unlocked with its root key."""
 
-    engine = engine or open_engine(settings)
-    keyring = open_keyring(settings, engine, passphrase=passphrase, environ=environ)
+    owned = engine is None
+    engine = engine or create_engine(settings.database_url)
+    try:
+        check_schema(engine)
+        keyring = open_keyring(settings, engine, passphrase=passphrase, environ=environ)
+    except BaseException:
+        if owned:
+            engine.dispose()
+        raise
     return Vault(engine, keyring, max_versions=settings.vault.max_versions)
 
 
@@ -86,6 +93,21 @@ def initialise(
         )
 
     engine = create_engine(settings.database_url)
+    try:
+        return _initialise(settings, engine, passphrase, key_output, restore_from, argon2, environ)
+    finally:
+        engine.dispose()
+
+
+def _initialise(
+    settings: Settings,
+    engine: Engine,
+    passphrase: Sensitive[str] | None,
+    key_output: Path | None,
+    restore_from: RootKey | None,
+    argon2: Argon2Parameters,
+    environ: MutableMapping[str, str] | None,
+) -> InitResult:
     if current_revision(engine) is None:
         upgrade(engine)
     check_schema(engine)
@@ -94,7 +116,8 @@ def initialise(
     root = restore_from or _root_from_environment(settings, environ)
     if root is None and settings.keys.source == "env" and key_output is None:
         raise KeyFileError(
-            f"the 'env' key source needs the root key in {settings.keys.env_var}, or a file for a new one",
+            f"the 'env' key source needs the root key in {settings.keys.env_var}, "
+            "or a file to write a new one to",
             hint="Pass --key-output FILE to have a new key written there (mode 0600).",
         )
     root = root or RootKey.generate()
@@ -115,7 +138,6 @@ def initialise(
     else:
         audit.record("deployment.restore", actor="system", target="root-key")
 
-    engine.dispose()
     return InitResult(settings=settings, fingerprint=root.fingerprint, key_location=location)
 
 

@@ -1,4 +1,4 @@
-"""Envelope encryption of secret versions: a data key per version, wrapped by the environment key."""
+"""Envelope encryption of secret versions: one data key each, wrapped by the environment key."""
 
 from __future__ import annotations
 

@@ -8,12 +8,12 @@ from botwarden import audit
 from botwarden.config import BUILTIN_ENVIRONMENTS, validate_environment_name, validate_tier
 from botwarden.crypto import RootKey
 from botwarden.errors import ConflictError, InvalidInputError
-from botwarden.store import EnvironmentRow, transaction, utcnow
+from botwarden.store import environments_table, inserted_id, transaction, utcnow
 from botwarden.vault.keyring import Keyring, record_root_key
 from botwarden.vault.models import environment_keys_table, root_key_table, secrets_table
 from botwarden.vault.types import EnvironmentInfo
 
-environments = EnvironmentRow.__table__
+environments = environments_table
 
 
 def initialise_vault(engine: Engine, root: RootKey) -> Keyring:
@@ -104,4 +104,4 @@ def _insert_environment(connection: Connection, name: str, tier: str, descriptio
             name=name, tier=tier, description=description, created_at=utcnow()
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)

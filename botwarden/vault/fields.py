@@ -31,9 +31,9 @@ def validate_fields(fields: Mapping[str, object]) -> dict[str, str]:
         raise InvalidInputError(f"a secret has at most {MAX_FIELDS} fields, got {len(fields)}")
 
     checked: dict[str, str] = {}
-    for name, value in fields.items():
+    for name, given in fields.items():
         _check_field_name(name)
-        value = value.reveal() if isinstance(value, Sensitive) else value
+        value = given.reveal() if isinstance(given, Sensitive) else given
         if not isinstance(value, str):
             raise InvalidInputError(
                 f"field {name!a} is not text", hint="Every field value is a JSON string."

@@ -16,11 +16,10 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from botwarden.crypto import RootKey, generate_key, open_sealed, seal
 from botwarden.errors import IntegrityError, NotFoundError, WrongRootKeyError
-from botwarden.store import EnvironmentRow, transaction, utcnow
+from botwarden.store import environments_table, transaction, utcnow
 from botwarden.vault.models import environment_keys_table, root_key_table
 
 log = structlog.get_logger(__name__)
-environments_table = EnvironmentRow.__table__
 
 
 def environment_key_context(environment: str, version: int) -> bytes:

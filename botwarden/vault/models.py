@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from botwarden.store.base import Base, UTCDateTime
@@ -78,7 +88,7 @@ class SecretVersionRow(Base):
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-secrets_table = SecretRow.__table__
-versions_table = SecretVersionRow.__table__
-environment_keys_table = EnvironmentKeyRow.__table__
-root_key_table = RootKeyRow.__table__
+secrets_table = cast(Table, SecretRow.__table__)
+versions_table = cast(Table, SecretVersionRow.__table__)
+environment_keys_table = cast(Table, EnvironmentKeyRow.__table__)
+root_key_table = cast(Table, RootKeyRow.__table__)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 from botwarden import audit
 from botwarden.errors import ConflictError, InvalidInputError, NotFoundError
-from botwarden.store import EnvironmentRow, transaction, utcnow
+from botwarden.store import environments_table, inserted_id, transaction, utcnow
 from botwarden.vault.envelope import decrypt_version, encrypt_version
 from botwarden.vault.fields import validate_fields
 from botwarden.vault.keyring import Keyring
@@ -32,7 +32,8 @@ from botwarden.vault.names import SecretName, validate_path
 from botwarden.vault.types import SecretMetadata, SecretValue, VersionInfo
 
 log = structlog.get_logger(__name__)
-environments = EnvironmentRow.__table__
+AnyRow = Row[*tuple[Any, ...]]
+environments = environments_table
 secrets, versions = secrets_table, versions_table
 
 _READ = (
@@ -77,6 +78,17 @@ class Vault:
         self.keyring = keyring
         self.max_versions = max_versions
         self._clock = clock
+
+    def close(self) -> None:
+        """Release the database connections."""
+
+        self.engine.dispose()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     # Writing -----------------------------------------------------------------
 
@@ -280,7 +292,7 @@ class Vault:
             secret = self._require_secret(connection, environment_id, name)
         return self._metadata(name.environment, secret)
 
-    def list(
+    def list_secrets(
         self, environment: str, *, prefix: str = "", due: bool = False
     ) -> list[SecretMetadata]:
         """Secrets of ``environment`` under ``prefix``; with ``due``, only those past their age."""
@@ -316,18 +328,18 @@ class Vault:
     # Deleting ----------------------------------------------------------------
 
     def delete(
-        self, name: SecretName, versions_: list[int] | None = None, *, actor: str
+        self, name: SecretName, versions_: Sequence[int] | None = None, *, actor: str
     ) -> list[int]:
         """Soft-delete versions (the current one by default); `undelete` brings them back."""
 
         return self._change_state(name, versions_, actor, "active", "deleted", "secret.delete")
 
     def undelete(
-        self, name: SecretName, versions_: list[int] | None = None, *, actor: str
+        self, name: SecretName, versions_: Sequence[int] | None = None, *, actor: str
     ) -> list[int]:
         return self._change_state(name, versions_, actor, "deleted", "active", "secret.undelete")
 
-    def destroy(self, name: SecretName, versions_: list[int], *, actor: str) -> list[int]:
+    def destroy(self, name: SecretName, versions_: Sequence[int], *, actor: str) -> list[int]:
         """Erase the encrypted data of versions for good; their metadata stays."""
 
         if not versions_:
@@ -372,7 +384,7 @@ class Vault:
     def _change_state(
         self,
         name: SecretName,
-        versions_: list[int] | None,
+        versions_: Sequence[int] | None,
         actor: str,
         source: str,
         target: str,
@@ -401,7 +413,7 @@ class Vault:
         return sorted(chosen)
 
     def _require_versions(
-        self, connection: Connection, secret_id: int, name: SecretName, wanted: list[int]
+        self, connection: Connection, secret_id: int, name: SecretName, wanted: Sequence[int]
     ) -> dict[int, str]:
         rows = connection.execute(
             select(versions.c.version, versions.c.state).where(
@@ -425,9 +437,7 @@ class Vault:
             )
         return int(found)
 
-    def _secret_row(
-        self, connection: Connection, environment_id: int, path: str
-    ) -> Row[Any] | None:
+    def _secret_row(self, connection: Connection, environment_id: int, path: str) -> AnyRow | None:
         return connection.execute(
             select(secrets).where(
                 secrets.c.environment_id == environment_id, secrets.c.path == path
@@ -436,7 +446,7 @@ class Vault:
 
     def _require_secret(
         self, connection: Connection, environment_id: int, name: SecretName
-    ) -> Row[Any]:
+    ) -> AnyRow:
         secret = self._secret_row(connection, environment_id, name.path)
         if secret is None:
             raise NotFoundError(
@@ -459,7 +469,7 @@ class Vault:
                 last_rotated_at=now,
             )
         )
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
     def _add_version(
         self,
@@ -510,7 +520,7 @@ class Vault:
         ).scalar()
 
     def _prune(self, connection: Connection, secret_id: int) -> None:
-        """Remove the oldest versions beyond the secret's limit; never the current or a pending one."""
+        """Remove the oldest versions beyond the limit; never the current or a pending one."""
 
         secret = connection.execute(
             select(secrets.c.current_version, secrets.c.max_versions).where(
@@ -547,7 +557,7 @@ class Vault:
             hint=f"`botwarden secret history {name}` lists the versions kept.",
         )
 
-    def _check_readable(self, name: SecretName, row: Row[Any]) -> None:
+    def _check_readable(self, name: SecretName, row: AnyRow) -> None:
         if row.state == "deleted":
             raise NotFoundError(
                 f"{name} version {row.version} is deleted",
@@ -558,7 +568,7 @@ class Vault:
         if row.state == "pending":
             raise NotFoundError(f"{name} version {row.version} is pending a rotation")
 
-    def _metadata(self, environment: str, row: Row[Any]) -> SecretMetadata:
+    def _metadata(self, environment: str, row: AnyRow) -> SecretMetadata:
         max_age = row.rotation_max_age_seconds
         due = (
             max_age is not None
@@ -578,7 +588,7 @@ class Vault:
         )
 
 
-def _version_info(row: Row[Any], current: int | None) -> VersionInfo:
+def _version_info(row: AnyRow, current: int | None) -> VersionInfo:
     return VersionInfo(
         version=row.version,
         state=row.state,
