@@ -11,6 +11,7 @@ import pytest
 import structlog
 
 from botwarden.config import Settings, load_settings
+from tests.helpers import postgres_schema_url
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BOTWARDEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -60,23 +61,6 @@ def postgres_database() -> Iterator[str]:
     admin.dispose()
 
 
-def _postgres_schema_url(database_url: str) -> Iterator[str]:
-    """A schema of its own inside the session's database, so each test starts empty."""
-
-    from sqlalchemy import create_engine, text
-
-    schema = f"t_{secrets.token_hex(6)}"
-    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    yield f"{database_url}?options=-csearch_path%3D{schema}"
-
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> Iterator[str]:
     """The database URL of an empty database, once per backend."""
@@ -85,7 +69,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[str]:
         yield ""
         return
     database = request.getfixturevalue("postgres_database")
-    yield from _postgres_schema_url(database)
+    yield from postgres_schema_url(database)
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,3 +47,20 @@ def files_containing(secret: str, root: Path) -> list[str]:
         if path.is_file() and find_leaks(secret, path.read_bytes()):
             found.append(str(path))
     return found
+
+
+def postgres_schema_url(database_url: str) -> Iterator[str]:
+    """A schema of its own inside the session's database, so each test starts empty."""
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{secrets.token_hex(6)}"
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    yield f"{database_url}?options=-csearch_path%3D{schema}"
+
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-import structlog
+from botwarden.logs import get_logger
 
 Outcome = Literal["allowed", "denied", "failed"]
 
-_log = structlog.get_logger("botwarden.audit")
+_log = get_logger("botwarden.audit")
 
 
 def record(

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import click
 
-from botwarden.errors import BotwardenError
+from botwarden.errors import BotwardenError, InvalidInputError
 
 
 def run_guarded(command: click.Group, argv: Sequence[str]) -> NoReturn:
@@ -88,7 +88,17 @@ def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def prompt_hidden(label: str, *, confirm: bool = False) -> str:
-    """Ask for a value without echoing it; from a pipe, read one line of stdin."""
+    """Ask for a value without echoing it; from a pipe, read one line of stdin.
+
+    A piped value is read as it is (no confirmation), so that scripts and
+    secret managers can feed botwarden without a terminal.
+    """
+
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            raise InvalidInputError(f"{label}: nothing on stdin", hint="Pipe the value on stdin.")
+        return line.rstrip("\r\n")
 
     value: str = click.prompt(label, hide_input=True, confirmation_prompt=confirm, err=True)
     return value

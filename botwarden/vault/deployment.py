@@ -7,7 +7,6 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import structlog
 from sqlalchemy import Engine, select
 
 from botwarden import audit
@@ -24,6 +23,7 @@ from botwarden.crypto import (
 )
 from botwarden.crypto.passphrase import DEFAULT_PARAMETERS
 from botwarden.errors import ConflictError, KeyFileError
+from botwarden.logs import get_logger
 from botwarden.store import check_schema, create_engine, current_revision, transaction, upgrade
 from botwarden.vault.environments import initialise_vault
 from botwarden.vault.keyring import Keyring, rotate_root_key
@@ -31,7 +31,7 @@ from botwarden.vault.models import root_key_table
 from botwarden.vault.service import Vault
 from botwarden.vault.unlock import current_key_path, next_path, open_keyring
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ import json
 import threading
 from collections.abc import Iterable
 
-import structlog
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from botwarden.crypto import RootKey, generate_key, open_sealed, seal
 from botwarden.errors import IntegrityError, NotFoundError, WrongRootKeyError
+from botwarden.logs import get_logger
 from botwarden.store import environments_table, transaction, utcnow
 from botwarden.vault.models import environment_keys_table, root_key_table
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 def environment_key_context(environment: str, version: int) -> bytes:
@@ -101,12 +101,26 @@ class Keyring:
         if wrapped is None:
             raise IntegrityError
 
-        key = open_sealed(
-            self._root.material(), wrapped, environment_key_context(environment, version)
-        )
+        try:
+            key = open_sealed(
+                self._root.material(), wrapped, environment_key_context(environment, version)
+            )
+        except IntegrityError:
+            self._check_still_in_force(connection)
+            raise
         with self._lock:
             self._cache[(environment_id, version)] = key
         return key
+
+    def _check_still_in_force(self, connection: Connection) -> None:
+        """Tell a root key rotated by another process apart from damaged data."""
+
+        recorded = connection.execute(select(root_key_table.c.fingerprint)).scalar()
+        if recorded != self._root.fingerprint:
+            raise WrongRootKeyError(
+                "the root key was rotated by another process since this one loaded it",
+                hint="Restart this process (or unseal the server again) to load the new key.",
+            )
 
     def current_version(self, connection: Connection, environment_id: int) -> int:
         version = connection.execute(

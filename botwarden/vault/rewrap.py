@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import structlog
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from botwarden import audit
 from botwarden.errors import NotFoundError
+from botwarden.logs import get_logger
 from botwarden.store import environments_table, transaction
 from botwarden.vault.envelope import rewrap_data_key
 from botwarden.vault.keyring import Keyring, retire_unused_environment_keys
 from botwarden.vault.models import secrets_table, versions_table
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 environments = environments_table
 
 Progress = Callable[[int, int], None]

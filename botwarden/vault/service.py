@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import structlog
 from sqlalchemy import (
     Connection,
     Engine,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 
 from botwarden import audit
 from botwarden.errors import ConflictError, InvalidInputError, NotFoundError
+from botwarden.logs import get_logger
 from botwarden.store import environments_table, inserted_id, transaction, utcnow
 from botwarden.vault.envelope import decrypt_version, encrypt_version
 from botwarden.vault.fields import validate_fields
@@ -31,7 +31,7 @@ from botwarden.vault.models import secrets_table, versions_table
 from botwarden.vault.names import SecretName, validate_path
 from botwarden.vault.types import SecretMetadata, SecretValue, VersionInfo
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 AnyRow = Row[*tuple[Any, ...]]
 environments = environments_table
 secrets, versions = secrets_table, versions_table

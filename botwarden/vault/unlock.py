@@ -6,7 +6,6 @@ import os
 from collections.abc import Callable, MutableMapping
 from pathlib import Path
 
-import structlog
 from sqlalchemy import Engine
 
 from botwarden.config import Settings
@@ -18,9 +17,10 @@ from botwarden.crypto import (
     take_root_key_from_environment,
 )
 from botwarden.errors import KeyFileError, SealedError
+from botwarden.logs import get_logger
 from botwarden.vault.keyring import Keyring
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 PassphrasePrompt = Callable[[], Sensitive[str]]
 

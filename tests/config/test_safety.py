@@ -33,7 +33,9 @@ def test_plain_http_on_a_public_address_is_refused(home: Path) -> None:
     settings = load_settings({"BOTWARDEN_HOME": str(home), "BOTWARDEN_HOST": "0.0.0.0"})  # noqa: S104
     settings = replace(settings, server=replace(settings.server, tls=False))
 
-    with pytest.raises(UnsafeConfigError, match="plain HTTP on the non-loopback address 0.0.0.0"):
+    with pytest.raises(
+        UnsafeConfigError, match=r"plain HTTP on the non-loopback address 0\.0\.0\.0"
+    ):
         check_production_safety(settings)
 
 

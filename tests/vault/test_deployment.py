@@ -181,3 +181,18 @@ def test_a_backup_with_the_wrong_passphrase_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(WrongPassphraseError):
         read_backup(backup, Sensitive("the wrong passphrase here"))
+
+
+def test_a_process_holding_an_old_root_key_is_told_so(settings: Settings) -> None:
+    from botwarden.errors import WrongRootKeyError
+    from botwarden.vault import rotate_environment_key
+
+    initialise(settings)
+    with open_vault(settings) as stale, open_vault(settings) as other:
+        stale.put(NAME, {"password": "x"}, actor="t")
+        rotate_root(settings, other)
+        rotate_environment_key(other.engine, other.keyring, "prod", actor="t")
+
+        with pytest.raises(WrongRootKeyError, match="rotated by another process"):
+            stale.read(NAME)
+        assert other.read(NAME).reveal() == {"password": "x"}
