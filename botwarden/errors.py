@@ -21,6 +21,7 @@ carries a ``hint`` that tells a person what to do about it, and a stable
     │   ├── ConflictError               the request clashes with the stored state
     │   └── RotationError               a rotation plugin could not finish
     └── ServerError                     the HTTP server could not start or be reached
+        └── TooManyAttemptsError        a client failed too often and must wait
 
 Foreign exceptions (SQLAlchemy, cryptography, httpx) are translated where they
 enter botwarden's code, chained with ``from``.
@@ -126,3 +127,16 @@ class RotationError(VaultError):
 
 class ServerError(BotwardenError):
     code = "server-error"
+
+
+class TooManyAttemptsError(ServerError):
+    """A client failed too often recently; ``retry_after`` says when it may try again."""
+
+    code = "too-many-attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "too many failed attempts from this address",
+            hint=f"Wait {retry_after} seconds before trying again.",
+        )
+        self.retry_after = retry_after

@@ -41,15 +41,15 @@ def report_error(error: BotwardenError) -> None:
         click.echo(f"Hint: {error.hint}", err=True)
 
 
-def configure_logging() -> None:
-    """Structured log events go to stderr, warnings and above unless BOTWARDEN_LOG_LEVEL says."""
+def configure_logging(default_level: str = "warning") -> None:
+    """Structured log events go to stderr, at ``default_level`` unless BOTWARDEN_LOG_LEVEL says."""
 
     import logging
     import os
 
     import structlog
 
-    level_name = os.environ.get("BOTWARDEN_LOG_LEVEL", "warning").upper()
+    level_name = os.environ.get("BOTWARDEN_LOG_LEVEL", default_level).upper()
     level = logging.getLevelNamesMapping().get(level_name, logging.WARNING)
     structlog.configure(
         processors=[
