@@ -114,7 +114,7 @@ def _subject_alternative_names(host: str, extra: tuple[str, ...]) -> list[x509.G
     names: list[x509.GeneralName] = []
     seen: set[str] = set()
     for name in wanted:
-        if not name or name in seen or name in {"0.0.0.0", "::"}:  # noqa: S104
+        if not name or name in seen or _is_unspecified(name):
             continue
         seen.add(name)
         try:
@@ -122,3 +122,12 @@ def _subject_alternative_names(host: str, extra: tuple[str, ...]) -> list[x509.G
         except ValueError:
             names.append(x509.DNSName(name))
     return names
+
+
+def _is_unspecified(name: str) -> bool:
+    """True for the wildcard addresses a server binds to, which name no host."""
+
+    try:
+        return ipaddress.ip_address(name).is_unspecified
+    except ValueError:
+        return False
