@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from botwarden.cli.output import emit_json, json_option, print_table, prompt_hidden
+from botwarden.cli.output import emit_json, json_option, print_table, prompt_hidden, to_jsonable
 from botwarden.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -303,10 +303,12 @@ def rotate(
 
     from botwarden.cli.context import local_actor, open_local_vault
     from botwarden.vault import parse_duration
-    from botwarden.vault.rotation import rotate_secret
+    from botwarden.vault.rotation import rotate_secret, validate_policy
 
     secret_name = _name(name)
     options = _parse_options(options_json)
+    if plugin is not None:
+        validate_policy(plugin, options or {})
     vault = open_local_vault()
     if plugin is not None or max_age is not None:
         vault.set_policy(
@@ -321,9 +323,10 @@ def rotate(
 
     result = rotate_secret(vault, secret_name, actor=local_actor())
     if as_json:
-        emit_json(result)
+        emit_json({**to_jsonable(result), "name": str(result.name)})
         return
-    click.echo(f"Rotated {secret_name}: version {result.version} is current.")
+    resumed = " (finished an interrupted rotation)" if result.resumed else ""
+    click.echo(f"Rotated {secret_name}: version {result.version} is current{resumed}.")
 
 
 def _parse_options(text: str | None) -> dict[str, Any] | None:

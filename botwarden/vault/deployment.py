@@ -199,7 +199,6 @@ def rotate_root(
     )
 
     keyring = rotate_root_key(vault.engine, vault.keyring, new_root)
-    vault.keyring = keyring
 
     path = current_key_path(settings)
     if path is not None:

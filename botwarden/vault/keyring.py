@@ -33,17 +33,25 @@ class Keyring:
 
     Environment key versions never change once written, so the cache needs no
     invalidation: a rotation adds a version, and retires old ones only after
-    nothing refers to them.
+    nothing refers to them. A root key rotated by this process replaces the
+    root in place; the previous root is kept in memory so that reads which
+    began before the switch still open what they fetched.
     """
 
     def __init__(self, root: RootKey) -> None:
-        self._root = root
+        self._roots = [root]
         self._cache: dict[tuple[int, int], bytes] = {}
         self._lock = threading.Lock()
 
     @property
     def root(self) -> RootKey:
-        return self._root
+        return self._roots[0]
+
+    def adopt(self, new_root: RootKey) -> None:
+        """Make ``new_root`` current once the database has switched to it."""
+
+        with self._lock:
+            self._roots = [new_root, *self._roots[:1]]
 
     @classmethod
     def open(cls, engine: Engine, candidates: Iterable[RootKey]) -> Keyring:
@@ -72,7 +80,7 @@ class Keyring:
         """Generate, wrap and store a new key version for ``environment``."""
 
         key = generate_key()
-        wrapped = seal(self._root.material(), key, environment_key_context(environment, version))
+        wrapped = seal(self.root.material(), key, environment_key_context(environment, version))
         connection.execute(
             insert(environment_keys_table).values(
                 environment_id=environment_id,
@@ -101,22 +109,27 @@ class Keyring:
         if wrapped is None:
             raise IntegrityError
 
-        try:
-            key = open_sealed(
-                self._root.material(), wrapped, environment_key_context(environment, version)
-            )
-        except IntegrityError:
-            self._check_still_in_force(connection)
-            raise
+        key = self._unwrap(connection, wrapped, environment_key_context(environment, version))
         with self._lock:
             self._cache[(environment_id, version)] = key
         return key
+
+    def _unwrap(self, connection: Connection, wrapped: bytes, context: bytes) -> bytes:
+        roots = self._roots
+        for root in roots:
+            try:
+                return open_sealed(root.material(), wrapped, context)
+            except IntegrityError:
+                continue
+
+        self._check_still_in_force(connection)
+        raise IntegrityError
 
     def _check_still_in_force(self, connection: Connection) -> None:
         """Tell a root key rotated by another process apart from damaged data."""
 
         recorded = connection.execute(select(root_key_table.c.fingerprint)).scalar()
-        if recorded != self._root.fingerprint:
+        if recorded != self.root.fingerprint:
             raise WrongRootKeyError(
                 "the root key was rotated by another process since this one loaded it",
                 hint="Restart this process (or unseal the server again) to load the new key.",
@@ -147,10 +160,10 @@ def record_root_key(connection: Connection, root: RootKey) -> None:
 
 
 def rotate_root_key(engine: Engine, keyring: Keyring, new_root: RootKey) -> Keyring:
-    """Re-wrap every environment key under ``new_root`` in one transaction.
+    """Re-wrap every environment key under ``new_root`` in one transaction, then adopt it.
 
-    The caller persists ``new_root`` before calling and switches to it after:
-    if this transaction does not commit, the old key stays in force.
+    The caller persists ``new_root`` before calling: if this transaction does
+    not commit, the old key stays in force.
     """
 
     rows = environment_keys_table.join(
@@ -181,8 +194,9 @@ def rotate_root_key(engine: Engine, keyring: Keyring, new_root: RootKey) -> Keyr
             .values(fingerprint=new_root.fingerprint, rotated_at=utcnow())
         )
 
+    keyring.adopt(new_root)
     log.info("root_key_rotated", environment_keys=len(keys), fingerprint=new_root.fingerprint[:16])
-    return Keyring(new_root)
+    return keyring
 
 
 def retire_unused_environment_keys(

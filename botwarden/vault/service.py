@@ -36,7 +36,7 @@ AnyRow = Row[*tuple[Any, ...]]
 environments = environments_table
 secrets, versions = secrets_table, versions_table
 
-_READ = (
+READ_VERSION_QUERY = (
     select(
         environments.c.id.label("environment_id"),
         secrets.c.current_version,
@@ -245,7 +245,8 @@ class Vault:
 
         with transaction(self.engine) as connection:
             row = connection.execute(
-                _READ, {"environment": name.environment, "path": name.path, "version": version}
+                READ_VERSION_QUERY,
+                {"environment": name.environment, "path": name.path, "version": version},
             ).first()
             if row is None:
                 raise self._missing(connection, name, version)
@@ -276,7 +277,8 @@ class Vault:
 
         with transaction(self.engine) as connection:
             row = connection.execute(
-                _READ, {"environment": name.environment, "path": name.path, "version": pending}
+                READ_VERSION_QUERY,
+                {"environment": name.environment, "path": name.path, "version": pending},
             ).one()
             key = self.keyring.environment_key(
                 connection, row.environment_id, name.environment, row.key_version

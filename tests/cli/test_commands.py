@@ -239,3 +239,36 @@ def test_no_command_output_ever_shows_a_canary_unless_revealed(
         botwarden(*args)
 
     assert [output for output in botwarden.outputs if find_leaks(canary, output.encode())] == []
+
+
+def test_rotate_through_the_command_plugin(botwarden: Botwarden, tmp_path: Path) -> None:
+    applied = tmp_path / "applied.json"
+    script = tmp_path / "apply.py"
+    script.write_text(
+        "import json, pathlib, sys\n"
+        f"pathlib.Path({str(applied)!r}).write_text(json.dumps(json.load(sys.stdin)['new']))\n"
+    )
+    options = json.dumps({"command": [sys.executable, str(script)]})
+    botwarden("secret", "put", "prod:app/token", stdin='{"username": "bot", "password": "old"}')
+
+    result = botwarden(
+        "secret", "rotate", "prod:app/token", "--plugin", "command", "--options", options, "--json"
+    )
+    current = botwarden("secret", "get", "prod:app/token", "--reveal", "--json")
+
+    fields = json.loads(current.stdout)["fields"]
+    assert json.loads(result.stdout)["version"] == 2
+    assert json.loads(applied.read_text()) == fields
+    assert fields["username"] == "bot"
+    assert fields["password"] not in {"old", ""}
+
+
+def test_rotate_with_an_unknown_plugin_changes_nothing(botwarden: Botwarden) -> None:
+    botwarden("secret", "put", "prod:app/token", stdin='{"password": "old"}')
+
+    result = botwarden("secret", "rotate", "prod:app/token", "--plugin", "teleport", check=False)
+    history = json.loads(botwarden("secret", "history", "prod:app/token", "--json").stdout)
+
+    assert result.returncode == 1
+    assert "teleport" in result.stderr
+    assert [item["version"] for item in history] == [1]
