@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from botwarden import audit
-from botwarden.errors import NotFoundError
 from botwarden.logs import get_logger
 from botwarden.store import environments_table, transaction
+from botwarden.vault import lookup
 from botwarden.vault.envelope import rewrap_data_key
 from botwarden.vault.keyring import Keyring, retire_unused_environment_keys
 from botwarden.vault.models import secrets_table, versions_table
@@ -47,7 +47,7 @@ def rotate_environment_key(
     """Add a key version to ``environment`` and move every data key onto it."""
 
     with transaction(engine, write=True) as connection:
-        environment_id = _environment_id(connection, environment)
+        environment_id = lookup.environment_id(connection, environment)
         new_version = keyring.current_version(connection, environment_id) + 1
         keyring.create_environment_key(connection, environment_id, environment, new_version)
 
@@ -90,7 +90,7 @@ def rewrap_environment(
     """Re-wrap, batch by batch, every data key not yet under the newest key version."""
 
     with transaction(engine) as connection:
-        environment_id = _environment_id(connection, environment)
+        environment_id = lookup.environment_id(connection, environment)
         current = keyring.current_version(connection, environment_id)
         total = _outdated_count(connection, environment_id, current)
 
@@ -155,15 +155,3 @@ def _outdated_count(connection: Connection, environment_id: int, current: int) -
             )
         ).scalar_one()
     )
-
-
-def _environment_id(connection: Connection, environment: str) -> int:
-    found = connection.execute(
-        select(environments.c.id).where(environments.c.name == environment)
-    ).scalar()
-    if found is None:
-        raise NotFoundError(
-            f"unknown environment {environment!r}",
-            hint="`botwarden env list` shows the environments.",
-        )
-    return int(found)
