@@ -14,7 +14,18 @@ carries a ``hint`` that tells a person what to do about it, and a stable
     │   ├── WrongRootKeyError           the root key does not belong to this deployment
     │   ├── KeyFileError                a key file is missing, corrupt or unsafe
     │   ├── WrongPassphraseError        a sealed key did not open with this passphrase
-    │   └── SealedError                 the root key has not been loaded yet
+    │   ├── SealedError                 the root key has not been loaded yet
+    │   ├── NoteError                   a signed note is malformed or unsigned (audit.note)
+    │   ├── CheckpointError             a checkpoint is malformed (audit.checkpoint)
+    │   └── ProofError                  a Merkle proof does not verify (audit.merkle_proofs)
+    ├── AuditError
+    │   ├── AuditUnavailableError       the action was refused: it could not be recorded
+    │   ├── AuditWriterBusyError        another process is the store's writer
+    │   ├── AuditStoreFailedError       the store failed to make records durable and stopped
+    │   │   └── AuditStoreMovedError    another writer appended first (audit.stores.postgres)
+    │   ├── AuditTamperedError          verification found the log altered
+    │   ├── WitnessError                a witness could not take a checkpoint (audit.witnesses)
+    │   └── ExportError                 a record could not be exported (audit.exporters)
     ├── VaultError
     │   ├── InvalidInputError           a name, path, field or value was refused
     │   ├── NotFoundError               an environment, secret or version does not exist
@@ -23,6 +34,7 @@ carries a ``hint`` that tells a person what to do about it, and a stable
     └── ServerError                     the HTTP server could not start or be reached
         └── TooManyAttemptsError        a client failed too often and must wait
 
+Errors of one capability's own format live beside it (the module in brackets).
 Foreign exceptions (SQLAlchemy, cryptography, httpx) are translated where they
 enter botwarden's code, chained with ``from``.
 """
@@ -103,6 +115,33 @@ class WrongPassphraseError(CryptoError):
 class SealedError(CryptoError):
     code = "sealed"
     default_hint = "Unseal it with `botwarden unseal`."
+
+
+class AuditError(BotwardenError):
+    code = "audit-error"
+
+
+class AuditUnavailableError(AuditError):
+    """Fail closed: an action that cannot be recorded is refused."""
+
+    code = "audit-unavailable"
+    default_hint = (
+        "The action was not carried out because the audit log could not record it. "
+        "Check `botwarden audit verify` and the disk or database of the audit store."
+    )
+
+
+class AuditWriterBusyError(AuditError):
+    code = "audit-writer-busy"
+
+
+class AuditStoreFailedError(AuditError):
+    code = "audit-store-failed"
+    default_hint = "Restart botwarden once the storage problem is fixed; nothing was retried."
+
+
+class AuditTamperedError(AuditError):
+    code = "audit-tampered"
 
 
 class VaultError(BotwardenError):

@@ -8,6 +8,7 @@ from sqlalchemy import MetaData
 def full_metadata() -> MetaData:
     """The metadata with every table of every capability registered."""
 
+    import botwarden.audit.models
     import botwarden.store.models
     import botwarden.vault.models  # noqa: F401
     from botwarden.store.base import Base

@@ -38,3 +38,15 @@ if grep -rqa -e "$CANARY" -e "$ENCODED" "$BOTWARDEN_HOME"; then
 fi
 echo "no plaintext of the secret (raw or base64) in the database or anywhere in the home:"
 find "$BOTWARDEN_HOME" -type f -printf '  %M %p\n' | sed "s|$BOTWARDEN_HOME|\$BOTWARDEN_HOME|"
+
+# Everything above was recorded in the tamper-evident audit log.
+run botwarden audit tail
+run botwarden audit verify
+step "sed -i 's/erp\/login/erp\/LOGIN/' \$BOTWARDEN_HOME/audit/records.jsonl   # tamper with one record"
+sed -i '2s/erp\/login/erp\/LOGIN/' "$BOTWARDEN_HOME/audit/records.jsonl"
+step "botwarden audit verify"
+if botwarden audit verify; then
+  echo "FAIL: the altered audit log still verified" >&2
+  exit 1
+fi
+echo "the altered record was caught"

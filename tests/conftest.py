@@ -97,3 +97,26 @@ def canary() -> str:
     """A value that must never appear anywhere but where it is revealed."""
 
     return f"CANARY-{secrets.token_hex(8)}-ü"
+
+
+@pytest.fixture(autouse=True)
+def audit_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real audit log for the test, installed as the process's log (record() fails closed)."""
+
+    from botwarden import audit
+    from botwarden.audit.log import WritingAuditLog
+    from botwarden.audit.note import generate_signer
+    from botwarden.audit.stores.files import FileAuditStore
+    from botwarden.audit.writer import AuditWriter, CheckpointPolicy
+
+    signer = generate_signer("botwarden.audit/tests")
+    store = FileAuditStore(tmp_path_factory.mktemp("audit"))
+    writer = AuditWriter(store, signer, signer.name, policy=CheckpointPolicy(100_000, 3600))
+    writer.start()
+    log = WritingAuditLog(writer)
+    audit.install(log)
+
+    yield log
+
+    audit.uninstall()
+    log.close()

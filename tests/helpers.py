@@ -64,3 +64,10 @@ def postgres_schema_url(database_url: str) -> Iterator[str]:
     with engine.connect() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     engine.dispose()
+
+
+def recorded(audit_log: object) -> list[dict[str, object]]:
+    """Every record the test's audit log holds, parsed."""
+
+    store = audit_log.writer.store  # type: ignore[attr-defined]
+    return [json.loads(data) for data in store.read()]

@@ -1,32 +1,123 @@
-"""Recording security-relevant actions.
+"""Recording security-relevant actions in the tamper-evident audit log (P10).
 
-This is the seam every capability calls. Until the tamper-evident log exists,
-records are structured log events named ``audit``; the call sites and their
-fields are the ones the log will store.
+Every capability calls :func:`record`. It fails closed: when the log cannot
+record an action, it raises ``AuditUnavailableError`` and the caller must not
+carry the action out. The log of the process is opened by the CLI or the
+server with :func:`open_audit_log` and made current with :func:`install`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Any
 
+from botwarden.audit.records import Actor, Outcome, prepare_members
+from botwarden.audit.redaction import SecretRedactor
+from botwarden.errors import AuditError, AuditUnavailableError
 from botwarden.logs import get_logger
 
-Outcome = Literal["allowed", "denied", "failed"]
+if TYPE_CHECKING:
+    from botwarden.audit.log import AuditLog
 
-_log = get_logger("botwarden.audit")
+__all__ = [
+    "Actor",
+    "Outcome",
+    "current",
+    "install",
+    "record",
+    "register_secret",
+    "uninstall",
+]
+
+
+class _Installed:
+    """The log this process records to; one per process."""
+
+    log: AuditLog | None = None
+    lock = threading.Lock()
+
+
+_redactor = SecretRedactor()
+
+
+def install(log: AuditLog) -> None:
+    """Make ``log`` the one this process records to."""
+
+    with _Installed.lock:
+        _Installed.log = log
+
+
+def uninstall() -> AuditLog | None:
+    """Stop recording to the current log and return it (the caller closes it)."""
+
+    with _Installed.lock:
+        previous, _Installed.log = _Installed.log, None
+    return previous
+
+
+def current() -> AuditLog | None:
+    return _Installed.log
+
+
+def register_secret(value: str) -> None:
+    """From now on, replace ``value`` by a marker wherever it would enter a record."""
+
+    _redactor.register(value)
 
 
 def record(
     action: str,
     *,
-    actor: str,
+    actor: Actor | str,
     target: str,
     outcome: Outcome = "allowed",
-    details: Mapping[str, object] | None = None,
-) -> None:
-    """Record that ``actor`` did ``action`` on ``target`` with ``outcome``. Never pass a secret."""
+    details: Mapping[str, Any] | None = None,
+    request_id: str | None = None,
+    run_id: str | None = None,
+    source: str | None = None,
+) -> int:
+    """Record that ``actor`` did ``action`` on ``target``; return the record's sequence number.
 
-    _log.info(
-        "audit", action=action, actor=actor, target=target, outcome=outcome, **(details or {})
+    Raises ``AuditUnavailableError`` when the record cannot be made durable.
+    """
+
+    prepared, members = prepare_members(
+        action,
+        actor=actor,
+        target=target,
+        outcome=outcome,
+        details=details,
+        request_id=request_id,
+        run_id=run_id,
+        source=source,
+        redactor=_redactor,
     )
+
+    log = _Installed.log
+    if log is None:
+        raise AuditUnavailableError("no audit log is open in this process")
+    try:
+        seq = log.append(prepared)
+    except AuditUnavailableError:
+        raise
+    except AuditError as error:
+        raise AuditUnavailableError(error.message) from None
+
+    # The durable record, mirrored as a log event from its redacted members.
+    who = members["actor"]
+    _events.info(
+        "audit",
+        seq=seq,
+        action=members["action"],
+        actor=f"{who['kind']}:{who['id']}",
+        target=members["target"],
+        outcome=members["outcome"],
+        source=members["source"],
+        **{key: value for key, value in members["details"].items() if key not in _RESERVED},
+    )
+    return seq
+
+
+_events = get_logger("botwarden.audit")
+_RESERVED = {"event", "seq", "action", "actor", "target", "outcome", "source", "level", "timestamp"}

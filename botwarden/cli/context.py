@@ -39,10 +39,37 @@ def root_passphrase(current: Settings) -> Sensitive[str] | None:
     return Sensitive(prompt_hidden("Root key passphrase"))
 
 
+def open_audit(current: Settings) -> None:
+    """Open the deployment's audit log for this command; it closes when the command ends.
+
+    Through the running server's socket when there is one, else as its writer.
+    """
+
+    import click
+
+    from botwarden import audit
+    from botwarden.audit.log import open_audit_log
+
+    if audit.current() is not None:
+        return
+    log = open_audit_log(current)
+    audit.install(log)
+
+    def close() -> None:
+        audit.uninstall()
+        log.close()
+
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.find_root().call_on_close(close)
+
+
 def open_local_vault(current: Settings | None = None) -> Vault:
-    """The vault of the local home, unlocked from the configured key source."""
+    """The vault of the local home, unlocked from the configured key source, with its audit log."""
 
     from botwarden.vault import open_vault
 
     current = current or settings()
-    return open_vault(current, passphrase=root_passphrase(current))
+    vault = open_vault(current, passphrase=root_passphrase(current))
+    open_audit(current)
+    return vault

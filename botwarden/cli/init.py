@@ -53,10 +53,10 @@ def init(
     Without options it writes a root key file with mode 0600 and never prompts.
     """
 
-    from botwarden.cli.context import settings
+    from botwarden.cli.context import open_audit, settings
     from botwarden.crypto import Sensitive
     from botwarden.vault import initialise, read_backup
-    from botwarden.vault.deployment import settings_with_key_source
+    from botwarden.vault.deployment import prepare_audit, settings_with_key_source
 
     current = settings_with_key_source(settings(), key_source)  # type: ignore[arg-type]
     if deployment is not None:
@@ -74,6 +74,8 @@ def init(
     if key_source == "passphrase":
         passphrase = Sensitive(prompt_hidden("New root key passphrase", confirm=True))
 
+    prepare_audit(current)
+    open_audit(current)
     result = initialise(
         current, passphrase=passphrase, key_output=key_output, restore_from=restored
     )

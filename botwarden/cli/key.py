@@ -44,7 +44,7 @@ def rotate(
     finished by running it again.
     """
 
-    from botwarden.cli.context import local_actor, root_passphrase, settings
+    from botwarden.cli.context import local_actor, open_audit, root_passphrase, settings
     from botwarden.vault import open_vault, rotate_root
 
     if root == (environment is not None):
@@ -53,6 +53,7 @@ def rotate(
     current = settings()
     passphrase = root_passphrase(current)
     vault = open_vault(current, passphrase=passphrase)
+    open_audit(current)
 
     if environment is None:
         keyring = rotate_root(current, vault, passphrase=passphrase, key_output=key_output)

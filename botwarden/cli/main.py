@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unseal": ("botwarden.cli.server:unseal", "Unseal a running server with the passphrase."),
     "ca": ("botwarden.cli.server:ca", "The deployment's CA certificate for clients."),
     "db": ("botwarden.cli.db:db", "Show the schema revision and apply migrations."),
+    "audit": ("botwarden.cli.audit:audit", "Tail, search, verify, prove and export the audit log."),
 }
 
 

@@ -42,6 +42,16 @@ class VaultSettings:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    """Where the audit log lives, how often it is checkpointed, and its outside witnesses."""
+
+    database_url: str = field(default="", repr=False)
+    checkpoint_every: int = 1000
+    checkpoint_interval: int = 10
+    witnesses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a botwarden process needs to know before it touches data."""
 
@@ -52,6 +62,11 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     keys: KeySettings = field(default_factory=KeySettings)
     vault: VaultSettings = field(default_factory=VaultSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
+
+    @property
+    def audit_dir(self) -> Path:
+        return self.home / "audit"
 
     @property
     def config_file(self) -> Path:
@@ -129,12 +144,13 @@ def _read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read: {error.strerror}") from error
 
 
-_TOP_LEVEL_KEYS = {"deployment", "debug", "database", "server", "keys", "vault"}
+_TOP_LEVEL_KEYS = {"deployment", "debug", "database", "server", "keys", "vault", "audit"}
 _SECTION_KEYS = {
     "database": {"url"},
     "server": {"host", "port", "tls", "cert_file", "key_file"},
     "keys": {"source"},
     "vault": {"max_versions", "rewrap_batch_size"},
+    "audit": {"checkpoint_every", "checkpoint_interval", "witnesses"},
 }
 
 
@@ -151,6 +167,10 @@ def _apply_file(settings: Settings, data: dict[str, Any]) -> Settings:
     keys = data.get("keys", {})
     vault = data.get("vault", {})
     database = data.get("database", {})
+    audit = data.get("audit", {})
+    witnesses = audit.get("witnesses", [])
+    if not isinstance(witnesses, list) or not all(isinstance(item, str) for item in witnesses):
+        raise ConfigError(f"{where}: audit.witnesses must be a list of strings")
 
     return replace(
         settings,
@@ -170,6 +190,15 @@ def _apply_file(settings: Settings, data: dict[str, Any]) -> Settings:
             rewrap_batch_size=_positive(
                 vault.get("rewrap_batch_size", 500), f"{where}: vault.rewrap_batch_size"
             ),
+        ),
+        audit=AuditSettings(
+            checkpoint_every=_positive(
+                audit.get("checkpoint_every", 1000), f"{where}: audit.checkpoint_every"
+            ),
+            checkpoint_interval=_positive(
+                audit.get("checkpoint_interval", 10), f"{where}: audit.checkpoint_interval"
+            ),
+            witnesses=tuple(witnesses),
         ),
     )
 
@@ -193,6 +222,9 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
     if "BOTWARDEN_KEY_SOURCE" in environ:
         source = _key_source(environ["BOTWARDEN_KEY_SOURCE"], "BOTWARDEN_KEY_SOURCE")
         settings = replace(settings, keys=replace(settings.keys, source=source))
+    if environ.get("BOTWARDEN_AUDIT_DATABASE_URL"):
+        audit = replace(settings.audit, database_url=environ["BOTWARDEN_AUDIT_DATABASE_URL"])
+        settings = replace(settings, audit=audit)
     if "BOTWARDEN_MAX_VERSIONS" in environ:
         count = _positive(environ["BOTWARDEN_MAX_VERSIONS"], "BOTWARDEN_MAX_VERSIONS")
         settings = replace(settings, vault=replace(settings.vault, max_versions=count))

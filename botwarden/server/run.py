@@ -8,6 +8,8 @@ from collections.abc import Callable, MutableMapping
 
 import uvicorn
 
+from botwarden import audit
+from botwarden.audit.log import open_audit_log
 from botwarden.config import Settings, check_production_safety
 from botwarden.errors import ServerError
 from botwarden.logs import get_logger
@@ -22,8 +24,11 @@ def serve(settings: Settings, *, environ: MutableMapping[str, str] | None = None
     (1) refuse an unsafe production configuration before anything else;
     (2) load the certificate and key when TLS is on, so a bad pair fails early;
     (3) bind the one port;
-    (4) build the application, which unlocks the vault unless it is sealed;
-    (5) serve TLS 1.2 or later, without uvicorn's access log: the application
+    (4) open the audit log as its writer, offering its socket to other local
+        processes (or through another server's socket), and close it last, which
+        writes a final checkpoint;
+    (5) build the application, which unlocks the vault unless it is sealed;
+    (6) serve TLS 1.2 or later, without uvicorn's access log: the application
         logs one line per request, without its query string.
     """
 
@@ -37,11 +42,15 @@ def serve(settings: Settings, *, environ: MutableMapping[str, str] | None = None
     # (3)
     listener = _listen(settings.server.host, settings.server.port)
 
+    # (4)
+    audit_log = open_audit_log(settings, serve=True)
+    audit.install(audit_log)
+
     try:
-        # (4)
+        # (5)
         app = create_app(settings, environ=environ)
 
-        # (5)
+        # (6)
         config = uvicorn.Config(
             app,
             ssl_certfile=settings.server_cert_file if settings.server.tls else None,
@@ -57,6 +66,8 @@ def serve(settings: Settings, *, environ: MutableMapping[str, str] | None = None
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         listener.close()
+        audit.uninstall()
+        audit_log.close()
 
 
 def _check_certificate(settings: Settings) -> None:

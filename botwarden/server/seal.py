@@ -81,7 +81,15 @@ class SealState:
 
 
 def _audit(client: str, outcome: audit.Outcome, **details: object) -> None:
-    audit.record(ACTION, actor=client, target=TARGET, outcome=outcome, details=details)
+    # Before identities exist nobody is signed in: the caller is known only by address.
+    audit.record(
+        ACTION,
+        actor="user:anonymous",
+        target=TARGET,
+        outcome=outcome,
+        source=client,
+        details=details,
+    )
 
 
 def seal_state(request: Request) -> SealState:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 # NOTE: the newest revision is written here so that opening the store checks
 # the schema with one query, without importing Alembic; a test keeps it equal
 # to the head of the migration scripts.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

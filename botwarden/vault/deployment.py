@@ -126,17 +126,19 @@ def _initialise(
             "the database already belongs to a deployment with another root key",
             hint="Restore that deployment's key backup, or use an empty database.",
         )
+    if recorded is not None:
+        details = {"key": root.fingerprint[:16]}
+        audit.record("deployment.restore", actor="system", target="root-key", details=details)
 
     location = store_root_key(
         settings, root, passphrase=passphrase, key_output=key_output, argon2=argon2
     )
     write_config_file(settings)
     _write_tls_material(settings)
+    prepare_audit(settings)
 
     if recorded is None:
         initialise_vault(engine, root)
-    else:
-        audit.record("deployment.restore", actor="system", target="root-key")
 
     return InitResult(settings=settings, fingerprint=root.fingerprint, key_location=location)
 
@@ -203,14 +205,7 @@ def rotate_root(
     path = current_key_path(settings)
     if path is not None:
         os.replace(next_path(path), path)
-        location = str(path)
-
-    audit.record(
-        "key.rotate_root",
-        actor="system",
-        target="root-key",
-        details={"fingerprint": new_root.fingerprint[:16], "location": location},
-    )
+    log.info("root_key_stored", location=str(path) if path is not None else location)
     return keyring
 
 
@@ -223,8 +218,8 @@ def backup_root_key(
     """Write the root key sealed under a backup passphrase, for offline storage."""
 
     check_passphrase_strength(passphrase)
-    write_private_file(output, seal_root_key(root, passphrase, argon2))
     audit.record("key.backup", actor="system", target="root-key", details={"file": str(output)})
+    write_private_file(output, seal_root_key(root, passphrase, argon2))
 
 
 def read_backup(path: Path, passphrase: Sensitive[str]) -> RootKey:
@@ -254,6 +249,16 @@ def _root_from_environment(
     return take_root_key_from_environment(
         os.environ if environ is None else environ, settings.keys.env_var
     )
+
+
+def prepare_audit(settings: Settings) -> None:
+    """Give a new home its audit store's own checkpoint key, unless it has one."""
+
+    from botwarden.audit.log import create_audit_key, key_path
+
+    ensure_home(settings)
+    if not key_path(settings).exists():
+        create_audit_key(settings)
 
 
 def _write_tls_material(settings: Settings) -> None:

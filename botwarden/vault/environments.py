@@ -30,10 +30,9 @@ def initialise_vault(engine: Engine, root: RootKey) -> Keyring:
         for name, tier in BUILTIN_ENVIRONMENTS.items():
             environment_id = _insert_environment(connection, name, tier, "built in")
             keyring.create_environment_key(connection, environment_id, name, 1)
+        details = {"key": root.fingerprint[:16]}
+        audit.record("deployment.init", actor="system", target="vault", details=details)
 
-    audit.record(
-        "deployment.init", actor="system", target="vault", details={"key": root.fingerprint[:16]}
-    )
     return keyring
 
 
@@ -53,8 +52,8 @@ def add_environment(
             raise ConflictError(f"environment {name!r} already exists")
         environment_id = _insert_environment(connection, name, checked_tier, description)
         keyring.create_environment_key(connection, environment_id, name, 1)
+        audit.record("environment.add", actor=actor, target=name, details={"tier": checked_tier})
 
-    audit.record("environment.add", actor=actor, target=name, details={"tier": checked_tier})
     return next(item for item in list_environments(engine) if item.name == name)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from botwarden import audit
 from botwarden.crypto import RootKey, generate_key, open_sealed, seal
 from botwarden.errors import IntegrityError, NotFoundError, WrongRootKeyError
 from botwarden.logs import get_logger
@@ -193,6 +194,8 @@ def rotate_root_key(engine: Engine, keyring: Keyring, new_root: RootKey) -> Keyr
             .where(root_key_table.c.id == 1)
             .values(fingerprint=new_root.fingerprint, rotated_at=utcnow())
         )
+        details = {"fingerprint": new_root.fingerprint[:16], "environment_keys": len(keys)}
+        audit.record("key.rotate_root", actor="system", target="root-key", details=details)
 
     keyring.adopt(new_root)
     log.info("root_key_rotated", environment_keys=len(keys), fingerprint=new_root.fingerprint[:16])

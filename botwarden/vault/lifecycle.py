@@ -48,9 +48,9 @@ def change_state(
             .where(versions_table.c.secret_id == secret.id, versions_table.c.version.in_(wanted))
             .values(state=target, deleted_at=vault.now() if target == "deleted" else None)
         )
+        action = "secret.delete" if target == "deleted" else "secret.undelete"
+        audit.record(action, actor=actor, target=str(name), details={"versions": wanted})
 
-    action = "secret.delete" if target == "deleted" else "secret.undelete"
-    audit.record(action, actor=actor, target=str(name), details={"versions": wanted})
     return sorted(wanted)
 
 
@@ -76,9 +76,9 @@ def destroy_versions(
                 destroyed_at=vault.now(),
             )
         )
+        details = {"versions": list(chosen)}
+        audit.record("secret.destroy", actor=actor, target=str(name), details=details)
 
-    details = {"versions": list(chosen)}
-    audit.record("secret.destroy", actor=actor, target=str(name), details=details)
     return sorted(chosen)
 
 
@@ -89,6 +89,5 @@ def destroy_secret(vault: Vault, name: SecretName, *, actor: str) -> None:
         secret = require_secret(connection, name)
         connection.execute(delete(versions_table).where(versions_table.c.secret_id == secret.id))
         connection.execute(delete(secrets_table).where(secrets_table.c.id == secret.id))
-
-    details = {"versions": "all"}
-    audit.record("secret.destroy", actor=actor, target=str(name), details=details)
+        details = {"versions": "all"}
+        audit.record("secret.destroy", actor=actor, target=str(name), details=details)

@@ -47,8 +47,10 @@ def stage_pending(
         connection.execute(
             update(secrets_table).where(secrets_table.c.id == secret.id).values(updated_at=now)
         )
+        for value in checked.values():
+            audit.register_secret(value)
+        audit.record("secret.stage", actor=actor, target=str(name), details={"version": version})
 
-    audit.record("secret.stage", actor=actor, target=str(name), details={"version": version})
     return version
 
 
@@ -79,8 +81,7 @@ def promote_pending(vault: Vault, name: SecretName, version: int, *, actor: str)
             raise ConflictError(f"{name} has no pending version {version}")
         make_current(connection, secret.id, version, vault.now())
         prune(connection, secret.id, vault.max_versions)
-
-    audit.record("secret.rotate", actor=actor, target=str(name), details={"version": version})
+        audit.record("secret.rotate", actor=actor, target=str(name), details={"version": version})
 
 
 def discard_pending(vault: Vault, name: SecretName, *, actor: str) -> int | None:
@@ -96,8 +97,7 @@ def discard_pending(vault: Vault, name: SecretName, *, actor: str) -> int | None
                     versions_table.c.version == pending,
                 )
             )
+            details = {"version": pending}
+            audit.record("secret.discard", actor=actor, target=str(name), details=details)
 
-    if pending is not None:
-        details = {"version": pending}
-        audit.record("secret.discard", actor=actor, target=str(name), details=details)
     return pending

@@ -50,6 +50,8 @@ def rotate_environment_key(
         environment_id = lookup.environment_id(connection, environment)
         new_version = keyring.current_version(connection, environment_id) + 1
         keyring.create_environment_key(connection, environment_id, environment, new_version)
+        details = {"key_version": new_version}
+        audit.record("key.rotate_environment", actor=actor, target=environment, details=details)
 
     rewrapped = rewrap_environment(
         engine, keyring, environment, batch_size=batch_size, progress=progress
@@ -69,13 +71,13 @@ def rotate_environment_key(
         retired = retire_unused_environment_keys(
             connection, keyring, environment_id, new_version, in_use
         )
+        summary: dict[str, object] = {
+            "key_version": new_version,
+            "rewrapped": rewrapped,
+            "retired": retired,
+        }
+        audit.record("key.rewrapped_environment", actor=actor, target=environment, details=summary)
 
-    audit.record(
-        "key.rotate_environment",
-        actor=actor,
-        target=environment,
-        details={"key_version": new_version, "rewrapped": rewrapped},
-    )
     return EnvironmentRotation(environment, new_version, rewrapped, retired)
 
 

@@ -137,8 +137,12 @@ class Vault:
             )
             make_current(connection, secret_id, version, now)
             prune(connection, secret_id, self.max_versions)
+            for value in checked.values():
+                audit.register_secret(value)
+            audit.record(
+                "secret.write", actor=actor, target=str(name), details={"version": version}
+            )
 
-        audit.record("secret.write", actor=actor, target=str(name), details={"version": version})
         return self.version_info(name, version)
 
     def set_policy(
@@ -168,9 +172,9 @@ class Vault:
             secret = require_secret(connection, name)
             connection.execute(update(secrets).where(secrets.c.id == secret.id).values(**values))
             prune(connection, secret.id, self.max_versions)
-
-        changed = sorted(key for key in values if key != "updated_at")
-        audit.record("secret.policy", actor=actor, target=str(name), details={"changed": changed})
+            changed = sorted(key for key in values if key != "updated_at")
+            details = {"changed": changed}
+            audit.record("secret.policy", actor=actor, target=str(name), details=details)
 
     # Reading -----------------------------------------------------------------
 
@@ -197,6 +201,8 @@ class Vault:
             row.wrapped_data_key,
             row.ciphertext,
         )
+        for value in fields.values():
+            audit.register_secret(value.reveal())
         return SecretValue(name=name, version=row.version, fields=fields, created_at=row.created_at)
 
     def metadata(self, name: SecretName) -> SecretMetadata:

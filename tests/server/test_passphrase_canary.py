@@ -16,11 +16,12 @@ from botwarden.server import create_app
 from botwarden.server.ratelimit import FailureLimiter
 from botwarden.server.seal import SealState
 from botwarden.vault import Vault
-from tests.helpers import find_leaks
+from tests.helpers import find_leaks, recorded
 from tests.server.conftest import FakeClock, initialise_sealed_home
 
 
 def test_the_passphrase_stays_out_of_responses_and_logs(
+    audit_log: object,
     home: Path,
     canary: str,
     clock: FakeClock,
@@ -48,7 +49,11 @@ def test_the_passphrase_stays_out_of_responses_and_logs(
     assert [response.status_code for response in responses] == [
         403, 403, 422, 422, 422, 200, 200, 405
     ]  # fmt: skip
-    assert any(entry.get("action") == "sys.unseal" for entry in logs)
+    records = recorded(audit_log)
+    assert [record["outcome"] for record in records if record["action"] == "sys.unseal"] == [
+        "denied", "denied", "allowed", "allowed"
+    ]  # fmt: skip
+    assert find_leaks(canary, repr(records).encode()) == []
     assert any(entry.get("event") == "request" for entry in logs)
     for response in responses:
         assert find_leaks(canary, response.content + str(response.headers).encode()) == []
@@ -59,6 +64,7 @@ def test_the_passphrase_stays_out_of_responses_and_logs(
 
 
 def test_an_unexpected_failure_while_unsealing_leaks_nothing(
+    audit_log: object,
     canary: str,
     clock: FakeClock,
     sealed_settings: Settings,
@@ -78,6 +84,7 @@ def test_an_unexpected_failure_while_unsealing_leaks_nothing(
     assert response.status_code == 500
     assert find_leaks(canary, response.content) == []
     assert find_leaks(canary, repr(logs).encode()) == []
-    [audit] = [entry for entry in logs if entry.get("action") == "sys.unseal"]
+    [audit] = [record for record in recorded(audit_log) if record["action"] == "sys.unseal"]
     assert audit["outcome"] == "failed"
+    assert find_leaks(canary, repr(audit).encode()) == []
     assert any(entry["event"] == "unhandled_error" for entry in logs)

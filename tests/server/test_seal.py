@@ -70,4 +70,4 @@ def test_an_unsealed_state_does_not_try_the_passphrase_again(clock: FakeClock) -
 
     assert opener.calls == 0
     assert logs[0]["outcome"] == "allowed"
-    assert logs[0]["actor"] == "192.0.2.1"
+    assert logs[0]["source"] == "192.0.2.1"

@@ -56,7 +56,7 @@ def test_correct_passphrase_unseals_and_is_audited(sealed_client: TestClient) ->
     assert sealed_client.app.state.seal.vault is not None  # type: ignore[attr-defined]
     [event] = unseal_events(logs)
     assert event["outcome"] == "allowed"
-    assert event["actor"] == "testclient"
+    assert (event["actor"], event["source"]) == ("user:anonymous", "testclient")
 
 
 def test_unsealing_an_unsealed_server_answers_200_without_checking(

@@ -84,7 +84,7 @@ def test_every_step_is_audited_without_secret_values(
         ("secret.rotate.verify", "allowed"),
         ("secret.rotate.promote", "allowed"),
     ]
-    assert all(entry["actor"] == "alice" for entry in captured if "actor" in entry)
+    assert all(entry["actor"] == "system:alice" for entry in captured if "actor" in entry)
     everything = repr(captured)
     assert "first-password" not in everything
     assert target.password not in everything
