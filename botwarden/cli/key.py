@@ -56,7 +56,9 @@ def rotate(
     open_audit(current)
 
     if environment is None:
-        keyring = rotate_root(current, vault, passphrase=passphrase, key_output=key_output)
+        keyring = rotate_root(
+            current, vault, passphrase=passphrase, key_output=key_output, actor=local_actor()
+        )
         report = {"rotated": "root", "fingerprint": keyring.root.fingerprint[:16]}
         if as_json:
             emit_json(report)
@@ -96,7 +98,7 @@ def rotate(
 def backup(output: Path) -> None:
     """Write the root key encrypted under a backup passphrase, for offline storage."""
 
-    from botwarden.cli.context import open_local_vault
+    from botwarden.cli.context import local_actor, open_local_vault
     from botwarden.crypto import Sensitive
     from botwarden.vault import backup_root_key
 
@@ -106,7 +108,7 @@ def backup(output: Path) -> None:
         )
     vault = open_local_vault()
     passphrase = Sensitive(prompt_hidden("Backup passphrase", confirm=True))
-    backup_root_key(vault.keyring.root, output, passphrase)
+    backup_root_key(vault.keyring.root, output, passphrase, actor=local_actor())
     click.echo(
         f"Wrote the encrypted root key to {output}. Keep it offline, apart from the passphrase."
     )

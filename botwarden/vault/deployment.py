@@ -32,6 +32,7 @@ from botwarden.vault.service import Vault
 from botwarden.vault.unlock import current_key_path, next_path, open_keyring
 
 log = get_logger(__name__)
+SYSTEM_ACTOR = "system:botwarden"
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _initialise(
         )
     if recorded is not None:
         details = {"key": root.fingerprint[:16]}
-        audit.record("deployment.restore", actor="system", target="root-key", details=details)
+        audit.record("deployment.restore", actor=SYSTEM_ACTOR, target="root-key", details=details)
 
     location = store_root_key(
         settings, root, passphrase=passphrase, key_output=key_output, argon2=argon2
@@ -187,6 +188,7 @@ def rotate_root(
     passphrase: Sensitive[str] | None = None,
     key_output: Path | None = None,
     argon2: Argon2Parameters = DEFAULT_PARAMETERS,
+    actor: str = SYSTEM_ACTOR,
 ) -> Keyring:
     """Replace the root key: keep the new key, re-wrap environment keys, then switch files."""
 
@@ -200,7 +202,7 @@ def rotate_root(
         pending=True,
     )
 
-    keyring = rotate_root_key(vault.engine, vault.keyring, new_root)
+    keyring = rotate_root_key(vault.engine, vault.keyring, new_root, actor=actor)
 
     path = current_key_path(settings)
     if path is not None:
@@ -214,11 +216,12 @@ def backup_root_key(
     output: Path,
     passphrase: Sensitive[str],
     argon2: Argon2Parameters = DEFAULT_PARAMETERS,
+    actor: str = SYSTEM_ACTOR,
 ) -> None:
     """Write the root key sealed under a backup passphrase, for offline storage."""
 
     check_passphrase_strength(passphrase)
-    audit.record("key.backup", actor="system", target="root-key", details={"file": str(output)})
+    audit.record("key.backup", actor=actor, target="root-key", details={"file": str(output)})
     write_private_file(output, seal_root_key(root, passphrase, argon2))
 
 

@@ -31,7 +31,7 @@ def initialise_vault(engine: Engine, root: RootKey) -> Keyring:
             environment_id = _insert_environment(connection, name, tier, "built in")
             keyring.create_environment_key(connection, environment_id, name, 1)
         details = {"key": root.fingerprint[:16]}
-        audit.record("deployment.init", actor="system", target="vault", details=details)
+        audit.record("deployment.init", actor="system:botwarden", target="vault", details=details)
 
     return keyring
 

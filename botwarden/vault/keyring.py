@@ -160,7 +160,9 @@ def record_root_key(connection: Connection, root: RootKey) -> None:
     )
 
 
-def rotate_root_key(engine: Engine, keyring: Keyring, new_root: RootKey) -> Keyring:
+def rotate_root_key(
+    engine: Engine, keyring: Keyring, new_root: RootKey, *, actor: str = "system:botwarden"
+) -> Keyring:
     """Re-wrap every environment key under ``new_root`` in one transaction, then adopt it.
 
     The caller persists ``new_root`` before calling: if this transaction does
@@ -195,7 +197,7 @@ def rotate_root_key(engine: Engine, keyring: Keyring, new_root: RootKey) -> Keyr
             .values(fingerprint=new_root.fingerprint, rotated_at=utcnow())
         )
         details = {"fingerprint": new_root.fingerprint[:16], "environment_keys": len(keys)}
-        audit.record("key.rotate_root", actor="system", target="root-key", details=details)
+        audit.record("key.rotate_root", actor=actor, target="root-key", details=details)
 
     keyring.adopt(new_root)
     log.info("root_key_rotated", environment_keys=len(keys), fingerprint=new_root.fingerprint[:16])
