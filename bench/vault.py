@@ -28,9 +28,12 @@ import sqlalchemy
 import structlog
 from sqlalchemy import Engine, bindparam, func, insert, select, text
 
+from botwarden import audit
+from botwarden.audit.log import open_audit_log
 from botwarden.config import load_settings
 from botwarden.store import environments_table, transaction, utcnow
 from botwarden.vault import Keyring, Vault, initialise, open_vault, rotate_environment_key
+from botwarden.vault.deployment import prepare_audit
 from botwarden.vault.envelope import decrypt_version, encrypt_version
 from botwarden.vault.models import secrets_table, versions_table
 from botwarden.vault.names import SecretName
@@ -126,12 +129,19 @@ def deployment(backend: str, postgres_url: str) -> Iterator[Vault]:
         database(backend, postgres_url, Path(home)) as url,
     ):
         settings = load_settings({"BOTWARDEN_HOME": home, "BOTWARDEN_DATABASE_URL": url})
-        initialise(settings)
-        vault = open_vault(settings)
+        prepare_audit(settings)
+        log = open_audit_log(settings)
+        audit.install(log)
         try:
-            yield vault
+            initialise(settings)
+            vault = open_vault(settings)
+            try:
+                yield vault
+            finally:
+                vault.engine.dispose()
         finally:
-            vault.engine.dispose()
+            audit.uninstall()
+            log.close()
 
 
 @contextmanager
@@ -246,11 +256,20 @@ def read_operations(vault: Vault, name: SecretName, version: int) -> dict[str, C
             key, name.environment, name.path, version, row.wrapped_data_key, row.ciphertext
         )
 
+    def service_audited() -> Any:
+        # What the CLI and the API do: read, then record the read durably
+        # (one synchronous write of its own, since nothing else is appending).
+        value = vault.read(name)
+        details = {"version": value.version}
+        audit.record("secret.reveal", actor=ACTOR, target=str(name), details=details)
+        return value
+
     return {
         "baseline": baseline,
         "service": lambda: vault.read(name),
         "service_query": service_query,
         "decrypt": decrypt,
+        "service_audited": service_audited,
     }
 
 
@@ -481,6 +500,7 @@ READ_LABELS = {
     "service": "service: Vault.read (select + decrypt)",
     "service_query": "  part: the service's joined select alone",
     "decrypt": "  part: decrypt_version alone, hot loop",
+    "service_audited": "service + its durable audit record",
 }
 
 

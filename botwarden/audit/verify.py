@@ -7,9 +7,10 @@ log's public verifier key. It reads; it never writes.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from hashlib import sha256
 from itertools import pairwise
 
 from botwarden.audit.checkpoint import Checkpoint, open_checkpoint
@@ -21,6 +22,7 @@ from botwarden.audit.witnesses.interface import Witness
 from botwarden.errors import AuditTamperedError, BotwardenError
 
 Progress = Callable[[int], None]
+CHUNK = 65_536
 
 
 @dataclass(frozen=True)
@@ -92,14 +94,16 @@ def verify_log(
     tree = CompactRange()
     next_target = 0
     _match_targets(tree, targets, next_target)
-    for index, data in enumerate(store.read()):
-        _check_place(index, data, deep)
-        tree.append(hashlib.sha256(b"\x00" + data).digest())
-        while next_target < len(targets) and targets[next_target][0] == index + 1:
+    for chunk in _chunks(store.read(), [size for size, _, _ in targets]):
+        first = tree.size
+        for offset, data in enumerate(chunk):
+            _check_place(first + offset, data, deep)
+        tree.extend([sha256(b"\x00" + data).digest() for data in chunk])
+        while next_target < len(targets) and targets[next_target][0] == tree.size:
             _check_root(tree, *targets[next_target][1:])
             next_target += 1
-        if progress is not None and index % 65536 == 0:
-            progress(index)
+        if progress is not None:
+            progress(tree.size)
     _check_tail(store)
 
     # (4)
@@ -187,9 +191,25 @@ def _match_targets(
         _check_root(tree, what, checkpoint)
 
 
+def _chunks(records: Iterable[bytes], boundaries: Sequence[int]) -> Iterator[list[bytes]]:
+    """The records in lists that end at every checkpoint size, and at most 65,536 long."""
+
+    stops = deque(sorted(set(boundaries)))
+    chunk: list[bytes] = []
+    for position, data in enumerate(records, start=1):
+        chunk.append(data)
+        if len(chunk) >= CHUNK or (stops and position == stops[0]):
+            while stops and stops[0] <= position:
+                stops.popleft()
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _check_place(index: int, data: bytes, deep: bool) -> None:
     # The top-level sequence number is the last "seq" member: only strings follow it.
-    if not data[data.rfind(b',"seq":') :].startswith(b',"seq":%d,' % index):
+    if not data.startswith(b',"seq":%d,' % index, data.rfind(b',"seq":')):
         raise AuditTamperedError(
             f"record {index} does not carry sequence number {index}: a record before it was "
             "removed, inserted or moved, or this one was altered",

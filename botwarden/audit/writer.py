@@ -102,7 +102,8 @@ class AuditWriter:
             if self._failure is not None or self._closing:
                 raise AuditUnavailableError(self._failure or "the audit writer is closed")
             self._queue.append(pending)
-            self._wake.set()
+            if len(self._queue) == 1:
+                self._wake.set()
 
         pending.waiter.acquire()
         if pending.seq is None:
@@ -151,8 +152,7 @@ class AuditWriter:
             return [pending.record.encode(first + offset) for offset, pending in enumerate(batch)]
 
         appended = self.store.append_after(self._durable, encode)
-        for data in (*appended.missed, *appended.records):
-            self._tree.append(leaf_hash(data))
+        self._tree.extend([leaf_hash(data) for data in (*appended.missed, *appended.records)])
         for offset, pending in enumerate(batch):
             pending.seq = appended.first_seq + offset
         self._durable = appended.first_seq + len(appended.records)

@@ -48,10 +48,10 @@ def test_a_failing_audit_disk_refuses_the_write_and_rolls_it_back(
 ) -> None:
     vault.put(NAME, {"password": "first"}, actor="t")
 
-    def broken_disk(fd: int) -> None:
+    def broken_disk(fd: int, data: object) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("botwarden.audit.stores.files.os.fsync", broken_disk)
+    monkeypatch.setattr("botwarden.audit.stores.files.os.write", broken_disk)
     with pytest.raises(AuditUnavailableError, match="could not make records durable"):
         vault.put(NAME, {"password": "second"}, actor="t")
     with pytest.raises(AuditUnavailableError):

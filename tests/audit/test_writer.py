@@ -67,6 +67,15 @@ def test_concurrent_appends_get_unique_consecutive_sequence_numbers(tmp_path: Pa
     assert [json.loads(line)["seq"] for line in lines] == list(range(1600))
 
 
+def test_records_are_written_synchronously(tmp_path: Path) -> None:
+    writer = start_writer(tmp_path)
+
+    info = Path(f"/proc/self/fdinfo/{writer.store._records_fd}").read_text()  # type: ignore[attr-defined]
+    writer.close()
+
+    assert int(info.split("flags:")[1].split()[0], 8) & os.O_DSYNC
+
+
 def test_an_append_returns_only_after_its_record_is_on_disk(tmp_path: Path) -> None:
     writer = start_writer(tmp_path)
 
@@ -117,18 +126,18 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_store(tmp_path: Pa
     writer.close()
 
 
-def test_a_failed_fsync_stops_the_writer_for_good(
+def test_a_failed_durable_write_stops_the_writer_for_good(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writer = start_writer(tmp_path)
     writer.append(record(1))  # type: ignore[arg-type]
     calls: list[int] = []
 
-    def failing_fsync(fd: int) -> None:
+    def failing_write(fd: int, data: object) -> int:
         calls.append(fd)
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr("botwarden.audit.stores.files.os.fsync", failing_fsync)
+    monkeypatch.setattr("botwarden.audit.stores.files.os.write", failing_write)
     with pytest.raises(AuditUnavailableError, match="could not make records durable"):
         writer.append(record(2))  # type: ignore[arg-type]
     monkeypatch.undo()

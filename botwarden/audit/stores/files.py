@@ -62,7 +62,10 @@ class FileAuditStore(AuditStore):
         self._lock_fd = lock_fd
 
         self._repair_torn_tail()
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        # NOTE: O_DSYNC makes each write durable before it returns (as write and
+        # fdatasync would), so a group costs one system call and the writer
+        # gives up the interpreter lock once per group instead of twice.
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_DSYNC
         self._records_fd = os.open(self.records_path, flags, 0o600)
         self._checkpoints_fd = os.open(self.checkpoints_path, flags, 0o600)
         _fsync_directory(self.directory)
@@ -86,7 +89,7 @@ class FileAuditStore(AuditStore):
         self._write_durably(self._checkpoints_fd, line)
 
     def _write_durably(self, fd: int, data: bytes) -> None:
-        # NOTE: after a failed write or fsync the page cache may already have
+        # NOTE: after a failed synchronous write the page cache may already have
         # dropped the data (PostgreSQL's "fsyncgate"); retrying could report
         # success for records that are lost, so the store stops instead.
         try:
@@ -94,7 +97,6 @@ class FileAuditStore(AuditStore):
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
         except OSError as error:
             self._failed = True
             log.error("audit_store_failed", store=self.name, error=error.strerror)
@@ -146,10 +148,18 @@ class FileAuditStore(AuditStore):
         """Bytes after the last complete record, if any (a crash or tampering)."""
 
         try:
-            data = self.records_path.read_bytes()
+            with self.records_path.open("rb") as handle:
+                end = handle.seek(0, os.SEEK_END)
+                if end == 0:
+                    return b""
+                handle.seek(end - 1)
+                if handle.read(1) == b"\n":
+                    return b""
+                start = _last_newline_end(handle, end)
+                handle.seek(start)
+                return handle.read()
         except FileNotFoundError:
             return b""
-        return data[data.rfind(b"\n") + 1 :]
 
     def checkpoints(self) -> list[StoredCheckpoint]:
         try:
