@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,27 @@ class WritingAuditLog:
             close = getattr(closer, "close", None)
             if callable(close):
                 close()
+
+
+class LazyAuditLog:
+    """Opens the deployment's audit log on the first append, for short-lived commands."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._opened: AuditLog | None = None
+        self._lock = threading.Lock()
+
+    def append(self, record: PreparedRecord) -> int:
+        with self._lock:
+            if self._opened is None:
+                self._opened = open_audit_log(self._settings)
+        return self._opened.append(record)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._opened is not None:
+                self._opened.close()
+                self._opened = None
 
 
 def key_path(settings: Settings) -> Path:

@@ -40,19 +40,21 @@ def root_passphrase(current: Settings) -> Sensitive[str] | None:
 
 
 def open_audit(current: Settings) -> None:
-    """Open the deployment's audit log for this command; it closes when the command ends.
+    """Make the deployment's audit log this command's; it closes when the command ends.
 
-    Through the running server's socket when there is one, else as its writer.
+    The log is opened when the command first records something (through the
+    running server's socket when there is one, else as its writer), so that
+    commands that only read never pay for opening it.
     """
 
     import click
 
     from botwarden import audit
-    from botwarden.audit.log import open_audit_log
+    from botwarden.audit.log import LazyAuditLog
 
     if audit.current() is not None:
         return
-    log = open_audit_log(current)
+    log = LazyAuditLog(current)
     audit.install(log)
 
     def close() -> None:

@@ -272,3 +272,21 @@ def test_rotate_with_an_unknown_plugin_changes_nothing(botwarden: Botwarden) -> 
     assert result.returncode == 1
     assert "teleport" in result.stderr
     assert [item["version"] for item in history] == [1]
+
+
+def test_commands_that_only_read_leave_the_audit_log_untouched(
+    botwarden: Botwarden, home: Path
+) -> None:
+    botwarden("secret", "put", "prod:erp/login", stdin='{"password": "x-audited"}')
+    audit_files = sorted((home / "audit").glob("*.jsonl"))
+    before = [path.read_bytes() for path in audit_files]
+
+    for args in (
+        ["secret", "list", "prod"],
+        ["secret", "history", "prod:erp/login"],
+        ["env", "list"],
+    ):
+        botwarden(*args)
+
+    assert [path.read_bytes() for path in audit_files] == before
+    assert b'"secret.write"' in (home / "audit" / "records.jsonl").read_bytes()
