@@ -26,6 +26,7 @@ __all__ = [
     "current",
     "install",
     "record",
+    "record_async",
     "register_secret",
     "uninstall",
 ]
@@ -93,18 +94,68 @@ def record(
         source=source,
         redactor=_redactor,
     )
-
-    log = _Installed.log
-    if log is None:
-        raise AuditUnavailableError("no audit log is open in this process")
+    log = _installed_log()
     try:
         seq = log.append(prepared)
     except AuditUnavailableError:
         raise
     except AuditError as error:
         raise AuditUnavailableError(error.message) from None
+    _mirror(seq, members)
+    return seq
 
-    # The durable record, mirrored as a log event from its redacted members.
+
+async def record_async(
+    action: str,
+    *,
+    actor: Actor | str,
+    target: str,
+    outcome: Outcome = "allowed",
+    details: Mapping[str, Any] | None = None,
+    request_id: str | None = None,
+    run_id: str | None = None,
+    source: str | None = None,
+) -> int:
+    """:func:`record` for a coroutine: the event loop goes on while the record is written."""
+
+    import asyncio
+
+    prepared, members = prepare_members(
+        action,
+        actor=actor,
+        target=target,
+        outcome=outcome,
+        details=details,
+        request_id=request_id,
+        run_id=run_id,
+        source=source,
+        redactor=_redactor,
+    )
+    log = _installed_log()
+    append_async = getattr(log, "append_async", None)
+    try:
+        if append_async is not None:
+            seq = int(await append_async(prepared))
+        else:
+            seq = await asyncio.to_thread(log.append, prepared)
+    except AuditUnavailableError:
+        raise
+    except AuditError as error:
+        raise AuditUnavailableError(error.message) from None
+    _mirror(seq, members)
+    return seq
+
+
+def _installed_log() -> AuditLog:
+    log = _Installed.log
+    if log is None:
+        raise AuditUnavailableError("no audit log is open in this process")
+    return log
+
+
+def _mirror(seq: int, members: Mapping[str, Any]) -> None:
+    """The durable record, mirrored as a log event from its redacted members."""
+
     who = members["actor"]
     _events.info(
         "audit",
@@ -116,7 +167,6 @@ def record(
         source=members["source"],
         **{key: value for key, value in members["details"].items() if key not in _RESERVED},
     )
-    return seq
 
 
 _events = get_logger("botwarden.audit")

@@ -46,6 +46,9 @@ class WritingAuditLog:
     def append(self, record: PreparedRecord) -> int:
         return self.writer.append(record)
 
+    async def append_async(self, record: PreparedRecord) -> int:
+        return await self.writer.append_async(record)
+
     def close(self) -> None:
         if self.server is not None:
             self.server.close()

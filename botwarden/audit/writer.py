@@ -9,6 +9,7 @@ every caller, waiting or future, gets ``AuditUnavailableError``.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -98,17 +99,30 @@ class AuditWriter:
         """Write ``record`` durably and return its sequence number."""
 
         pending = _Pending(record)
+        self._enqueue(pending)
+
+        waiter = pending.waiter
+        if waiter is not None:
+            waiter.acquire()
+        if pending.seq is None:
+            raise AuditUnavailableError(self._failure or "the audit writer stopped")
+        return pending.seq
+
+    async def append_async(self, record: PreparedRecord) -> int:
+        """``append`` for a coroutine: awaiting costs no thread of its own."""
+
+        pending = _Pending(record, asyncio.get_running_loop().create_future())
+        self._enqueue(pending)
+        seq: int = await pending.future  # type: ignore[misc]
+        return seq
+
+    def _enqueue(self, pending: _Pending) -> None:
         with self._lock:
             if self._failure is not None or self._closing:
                 raise AuditUnavailableError(self._failure or "the audit writer is closed")
             self._queue.append(pending)
             if len(self._queue) == 1:
                 self._wake.set()
-
-        pending.waiter.acquire()
-        if pending.seq is None:
-            raise AuditUnavailableError(self._failure or "the audit writer stopped")
-        return pending.seq
 
     @property
     def size(self) -> int:
@@ -132,8 +146,7 @@ class AuditWriter:
             except AuditError as error:
                 self._fail(str(error), batch)
                 return
-            for pending in batch:
-                pending.waiter.release()
+            _wake(batch, None)
 
             try:
                 final = stopping and self._tree.size > self._checkpointed_size
@@ -183,22 +196,52 @@ class AuditWriter:
             self._failure = f"the audit log stopped: {reason}"
             waiting = batch + self._queue
             self._queue = []
-        for pending in waiting:
-            pending.waiter.release()
+        _wake(waiting, self._failure)
 
 
 class _Pending:
-    """A record waiting for its group to be durable; its caller waits on ``waiter``.
+    """A record waiting for its group to be durable.
 
-    NOTE: each caller waits on a lock of its own, released by the writer when
-    its group is durable; waking only that group's callers keeps 64 concurrent
-    writers from stampeding after every fsync.
+    A thread waits on ``waiter``, a lock of its own that the writer releases
+    when the group is durable: waking only that group's callers keeps 64
+    concurrent writers from stampeding after every write. A coroutine waits on
+    ``future`` instead, resolved through its event loop once per group.
     """
 
-    __slots__ = ("record", "seq", "waiter")
+    __slots__ = ("future", "record", "seq", "waiter")
 
-    def __init__(self, record: PreparedRecord) -> None:
+    def __init__(self, record: PreparedRecord, future: asyncio.Future[int] | None = None) -> None:
         self.record = record
         self.seq: int | None = None
-        self.waiter = threading.Lock()
-        self.waiter.acquire()
+        self.future = future
+        self.waiter: threading.Lock | None = None
+        if future is None:
+            self.waiter = threading.Lock()
+            self.waiter.acquire()
+
+
+def _wake(pendings: Sequence[_Pending], failure: str | None) -> None:
+    """Release waiting threads, and resolve waiting coroutines with one call per event loop."""
+
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+    for pending in pendings:
+        if pending.waiter is not None:
+            pending.waiter.release()
+        elif pending.future is not None:
+            by_loop.setdefault(pending.future.get_loop(), []).append(pending)
+    for loop, waiting in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_resolve, waiting, failure)
+        except RuntimeError:
+            log.warning("audit_waiters_loop_closed", waiting=len(waiting))
+
+
+def _resolve(waiting: Sequence[_Pending], failure: str | None) -> None:
+    for pending in waiting:
+        future = pending.future
+        if future is None or future.done():
+            continue
+        if pending.seq is None:
+            future.set_exception(AuditUnavailableError(failure or "the audit writer stopped"))
+        else:
+            future.set_result(pending.seq)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
 import os
@@ -163,4 +164,50 @@ def test_a_torn_last_line_from_a_crash_is_set_aside_on_start(tmp_path: Path) -> 
     assert [json.loads(line)["seq"] for line in stored_lines(tmp_path)] == [0, 1]
     assert [path.read_bytes() for path in tmp_path.glob("torn-tail-*.bin")] == [
         b'{"action":"test.ev'
+    ]
+
+
+def test_coroutines_append_without_threads_of_their_own(tmp_path: Path) -> None:
+    writer = start_writer(tmp_path)
+
+    async def many() -> list[int]:
+        return list(await asyncio.gather(*(writer.append_async(record(n)) for n in range(300))))  # type: ignore[arg-type]
+
+    seqs = asyncio.run(many())
+    writer.close()
+
+    assert sorted(seqs) == list(range(300))
+    assert [json.loads(line)["seq"] for line in stored_lines(tmp_path)] == list(range(300))
+
+
+def test_a_coroutine_is_told_when_its_record_could_not_be_made_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = start_writer(tmp_path)
+
+    def failing_write(fd: int, data: object) -> int:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr("botwarden.audit.stores.files.os.write", failing_write)
+    with pytest.raises(AuditUnavailableError, match="could not make records durable"):
+        asyncio.run(writer.append_async(record(1)))  # type: ignore[arg-type]
+    writer.close()
+
+
+def test_record_async_writes_through_the_installed_log(audit_log: object) -> None:
+    from botwarden import audit
+    from tests.helpers import recorded
+
+    async def two() -> list[int]:
+        first = await audit.record_async("test.async", actor="bot:a", target="x")
+        second = await audit.record_async("test.async", actor="bot:a", target="y", outcome="denied")
+        return [first, second]
+
+    seqs = asyncio.run(two())
+
+    records = [item for item in recorded(audit_log) if item["action"] == "test.async"]
+    assert seqs[1] == seqs[0] + 1
+    assert [(item["seq"], item["target"], item["outcome"]) for item in records] == [
+        (seqs[0], "x", "allowed"),
+        (seqs[1], "y", "denied"),
     ]
