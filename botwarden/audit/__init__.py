@@ -12,7 +12,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from botwarden.audit.records import Actor, Outcome, prepare_members
+from botwarden.audit.records import Actor, Outcome, PreparedRecord, prepare_members
 from botwarden.audit.redaction import SecretRedactor
 from botwarden.errors import AuditError, AuditUnavailableError
 from botwarden.logs import get_logger
@@ -83,16 +83,8 @@ def record(
     Raises ``AuditUnavailableError`` when the record cannot be made durable.
     """
 
-    prepared, members = prepare_members(
-        action,
-        actor=actor,
-        target=target,
-        outcome=outcome,
-        details=details,
-        request_id=request_id,
-        run_id=run_id,
-        source=source,
-        redactor=_redactor,
+    prepared, members = _prepare(
+        action, actor, target, outcome, details, request_id, run_id, source
     )
     log = _installed_log()
     try:
@@ -120,16 +112,8 @@ async def record_async(
 
     import asyncio
 
-    prepared, members = prepare_members(
-        action,
-        actor=actor,
-        target=target,
-        outcome=outcome,
-        details=details,
-        request_id=request_id,
-        run_id=run_id,
-        source=source,
-        redactor=_redactor,
+    prepared, members = _prepare(
+        action, actor, target, outcome, details, request_id, run_id, source
     )
     log = _installed_log()
     append_async = getattr(log, "append_async", None)
@@ -144,6 +128,29 @@ async def record_async(
         raise AuditUnavailableError(error.message) from None
     _mirror(seq, members)
     return seq
+
+
+def _prepare(
+    action: str,
+    actor: Actor | str,
+    target: str,
+    outcome: Outcome,
+    details: Mapping[str, Any] | None,
+    request_id: str | None,
+    run_id: str | None,
+    source: str | None,
+) -> tuple[PreparedRecord, dict[str, Any]]:
+    return prepare_members(
+        action,
+        actor=actor,
+        target=target,
+        outcome=outcome,
+        details=details,
+        request_id=request_id,
+        run_id=run_id,
+        source=source,
+        redactor=_redactor,
+    )
 
 
 def _installed_log() -> AuditLog:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from botwarden.audit.note import NoteError, NoteSigner, NoteVerifier, generate_signer, open_note
+from botwarden.crypto.keyfile import fsync_directory
 from botwarden.errors import CryptoError, KeyFileError
 
 ROOT_HASH_BYTES = 32
@@ -155,7 +156,7 @@ def create_audit_key(path: Path, origin_name: str) -> NoteSigner:
         path.unlink()
         raise
     os.close(fd)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return signer
 
 
@@ -228,7 +229,7 @@ def write_verifier_key(key_path: Path, signer: NoteSigner) -> Path:
         os.close(fd)
 
     os.replace(temporary, path)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return path
 
 
@@ -243,11 +244,3 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-
-
-def _fsync_directory(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

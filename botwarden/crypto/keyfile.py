@@ -25,10 +25,12 @@ def write_private_file(path: Path, data: bytes) -> None:
         os.close(fd)
 
     os.replace(temporary, path)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
-def _fsync_directory(folder: Path) -> None:
+def fsync_directory(folder: Path) -> None:
+    """Make a folder's entries (a new or renamed file) durable."""
+
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

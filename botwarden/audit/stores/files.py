@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from botwarden.audit.canonical import canonical_json
 from botwarden.audit.stores.interface import AuditStore, StoredCheckpoint
+from botwarden.crypto.keyfile import fsync_directory
 from botwarden.errors import AuditStoreFailedError, AuditWriterBusyError
 from botwarden.logs import get_logger
 
@@ -68,7 +69,7 @@ class FileAuditStore(AuditStore):
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_DSYNC
         self._records_fd = os.open(self.records_path, flags, 0o600)
         self._checkpoints_fd = os.open(self.checkpoints_path, flags, 0o600)
-        _fsync_directory(self.directory)
+        fsync_directory(self.directory)
         self._size = _count_lines(self.records_path)
 
     def append(self, records: Sequence[bytes], first_seq: int) -> None:
@@ -201,11 +202,3 @@ def _last_newline_end(handle: BinaryIO, end: int) -> int:
         if found >= 0:
             return position + found + 1
     return 0
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

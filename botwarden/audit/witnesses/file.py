@@ -9,6 +9,7 @@ from pathlib import Path
 
 from botwarden.audit.canonical import canonical_json
 from botwarden.audit.witnesses.interface import Witness, WitnessError
+from botwarden.crypto.keyfile import fsync_directory
 from botwarden.errors import InvalidInputError
 
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -55,7 +56,7 @@ class FileWitness(Witness):
         finally:
             os.close(fd)
         if created:
-            _fsync_directory(self.path.parent)
+            fsync_directory(self.path.parent)
 
     def latest(self, origin: str) -> str | None:
         try:
@@ -88,11 +89,3 @@ class FileWitness(Witness):
         if not (isinstance(origin, str) and isinstance(note, str) and type(size) is int):
             raise WitnessError(f"line {number} of the witness file {self.path} is not a checkpoint")
         return origin, size, note
-
-
-def _fsync_directory(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
