@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 KEY_FILE = "checkpoint.key"
-PUBLIC_KEY_FILE = "checkpoint.pub"
 SOCKET_FILE = "writer.sock"
 WRITER_WAIT_SECONDS = 15.0
 

@@ -17,7 +17,7 @@ from botwarden.audit.checkpoint import Checkpoint, open_checkpoint
 from botwarden.audit.merkle import CompactRange
 from botwarden.audit.note import NoteVerifier
 from botwarden.audit.records import RecordFormatError, parse_record
-from botwarden.audit.stores.interface import AuditStore, StoredCheckpoint
+from botwarden.audit.stores.interface import AuditStore
 from botwarden.audit.witnesses.interface import Witness
 from botwarden.errors import AuditTamperedError, BotwardenError
 
@@ -71,7 +71,8 @@ def verify_log(
 
     # (1)
     checkpoints = [
-        _open(stored, verifier, origin, "stored checkpoint") for stored in store.checkpoints()
+        _open(stored.note, verifier, origin, "stored checkpoint", stored.size)
+        for stored in store.checkpoints()
     ]
     _check_growing(checkpoints)
 
@@ -128,17 +129,22 @@ def verify_log(
     )
 
 
-def _open(stored: StoredCheckpoint, verifier: NoteVerifier, origin: str, what: str) -> Checkpoint:
+def _open(
+    note: str, verifier: NoteVerifier, origin: str, what: str, filed_size: int | None = None
+) -> Checkpoint:
+    """Open a checkpoint note; one filed under a size must be signed for that size."""
+
     try:
-        checkpoint = open_checkpoint(stored.note, verifier, expected_origin=origin)
+        checkpoint = open_checkpoint(note, verifier, expected_origin=origin)
     except BotwardenError as error:
+        where = "" if filed_size is None else f" for size {filed_size}"
         raise AuditTamperedError(
-            f"the {what} for size {stored.size} does not verify: {error.message}",
+            f"the {what}{where} does not verify: {error.message}",
             hint="The checkpoint was altered or signed by another key.",
         ) from None
-    if checkpoint.size != stored.size:
+    if filed_size is not None and checkpoint.size != filed_size:
         raise AuditTamperedError(
-            f"the {what} filed under size {stored.size} is signed for size {checkpoint.size}"
+            f"the {what} filed under size {filed_size} is signed for size {checkpoint.size}"
         )
     return checkpoint
 
@@ -166,19 +172,9 @@ def _witness_checkpoints(
         if note is None:
             unreadable.append(witness.name)
             continue
-        stored = StoredCheckpoint(size=_note_size(note), note=note)
-        held.append(
-            (
-                witness.name,
-                _open(stored, verifier, origin, f"checkpoint held by witness {witness.name}"),
-            )
-        )
+        what = f"checkpoint held by witness {witness.name}"
+        held.append((witness.name, _open(note, verifier, origin, what)))
     return held, unreadable
-
-
-def _note_size(note: str) -> int:
-    lines = note.split("\n")
-    return int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else -1
 
 
 def _match_targets(

@@ -136,7 +136,6 @@ def prove(seq: int, as_json: bool) -> None:
     The proof is against the newest signed checkpoint that covers the record.
     """
 
-    from botwarden.audit.checkpoint import Checkpoint
     from botwarden.audit.merkle import inclusion_proof, leaf_hash
     from botwarden.cli.context import settings
 
@@ -154,7 +153,7 @@ def prove(seq: int, as_json: bool) -> None:
     finally:
         store.close()
 
-    size = Checkpoint.from_text(checkpoint.note.split("\n\n")[0] + "\n").size
+    size = checkpoint.size
     leaf_hashes = [leaf_hash(data) for data in records[:size]]
     proof = inclusion_proof(leaf_hashes, seq, size)
     document = {

@@ -100,10 +100,6 @@ class Settings:
     def server_key_file(self) -> Path:
         return self.server.key_file or self.tls_dir / "server.key"
 
-    @property
-    def uses_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 def default_home(environ: Mapping[str, str]) -> Path:
     """``$BOTWARDEN_HOME``, or ``~/.botwarden``."""

@@ -12,16 +12,17 @@ from sqlalchemy import Engine, select
 from botwarden import audit
 from botwarden.config import KeySource, Settings, ensure_home, write_config_file
 from botwarden.crypto import (
+    DEFAULT_PARAMETERS,
     Argon2Parameters,
     RootKey,
     Sensitive,
     check_passphrase_strength,
     open_root_key,
     seal_root_key,
+    take_root_key_from_environment,
     write_key_file,
     write_private_file,
 )
-from botwarden.crypto.passphrase import DEFAULT_PARAMETERS
 from botwarden.errors import ConflictError, KeyFileError
 from botwarden.logs import get_logger
 from botwarden.store import check_schema, create_engine, current_revision, transaction, upgrade
@@ -247,8 +248,6 @@ def _root_from_environment(
 ) -> RootKey | None:
     if settings.keys.source != "env":
         return None
-    from botwarden.crypto import take_root_key_from_environment
-
     return take_root_key_from_environment(
         os.environ if environ is None else environ, settings.keys.env_var
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, MutableMapping
+from collections.abc import MutableMapping
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -21,8 +21,6 @@ from botwarden.logs import get_logger
 from botwarden.vault.keyring import Keyring
 
 log = get_logger(__name__)
-
-PassphrasePrompt = Callable[[], Sensitive[str]]
 
 
 def next_path(path: Path) -> Path:
